@@ -1,0 +1,237 @@
+// Pod phase and kubelet-owned pod conditions (semantics §11), pure.
+// Mirrors kubelet getPhase (kubelet_pods.go, ContainerRestartRules gate off as in 1.34
+// defaults) and pkg/kubelet/status/generate.go.
+import type { ContainerStatus, Pod, PodCondition, PodConditionType, PodPhase } from '../src/k8s/types.js';
+import { rfc3339 } from '../src/k8s/format.js';
+import {
+  ConditionReason,
+  incompleteStatusMessage,
+  unknownStatusMessage,
+  unreadyStatusMessage,
+  WaitingReason,
+} from '../src/k8s/messages.js';
+
+const isSidecarSpec = (c: { restartPolicy?: string }): boolean => c.restartPolicy === 'Always';
+
+export function isTerminalPhase(phase: PodPhase | undefined): phase is 'Succeeded' | 'Failed' {
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+/** Default waiting reason before a container has any state: PodInitializing when the pod has init containers. */
+export function defaultWaitingReason(pod: Pick<Pod, 'spec'>): string {
+  return (pod.spec.initContainers?.length ?? 0) > 0 ? WaitingReason.PodInitializing : WaitingReason.ContainerCreating;
+}
+
+function byName(statuses: readonly ContainerStatus[]): Map<string, ContainerStatus> {
+  const m = new Map<string, ContainerStatus>();
+  for (const s of statuses) m.set(s.name, s);
+  return m;
+}
+
+/** kubecontainer.HasAnyRegularContainerStarted over API statuses: a regular container running or terminated. */
+export function hasAnyRegularContainerStarted(pod: Pick<Pod, 'spec'>, statuses: readonly ContainerStatus[]): boolean {
+  const names = new Set(pod.spec.containers.map((c) => c.name));
+  return statuses.some((s) => names.has(s.name) && (!!s.state.running || !!s.state.terminated));
+}
+
+export interface PhaseOptions {
+  /** The pod worker has decided the pod is terminal (deleted/evicted/all done): no more restarts. */
+  podIsTerminal?: boolean;
+  /**
+   * HasAnyActiveRegularContainerStarted: a regular container of the current sandbox is running.
+   * Defaults to "some regular container status is running".
+   */
+  podHasInitialized?: boolean;
+  /** Previous phase: a pod never leaves Failed/Succeeded. */
+  previousPhase?: PodPhase;
+}
+
+/** kubelet getPhase, plus the "never leave a terminal phase" rule of generateAPIPodStatus. */
+export function getPhase(
+  pod: Pick<Pod, 'spec'>,
+  initStatuses: readonly ContainerStatus[],
+  statuses: readonly ContainerStatus[],
+  opts: PhaseOptions = {},
+): PodPhase {
+  if (isTerminalPhase(opts.previousPhase)) return opts.previousPhase;
+  const spec = pod.spec;
+  const restartPolicy = spec.restartPolicy ?? 'Always';
+  const info = byName([...statuses, ...initStatuses]);
+  const podHasInitialized =
+    opts.podHasInitialized ?? spec.containers.some((c) => !!info.get(c.name)?.state.running);
+
+  let pendingRegularInit = 0;
+  let pendingSidecar = 0;
+  let failedInitialization = 0;
+  for (const c of spec.initContainers ?? []) {
+    if (isSidecarSpec(c)) continue;
+    const s = info.get(c.name);
+    if (!s) {
+      pendingRegularInit++;
+    } else if (s.state.running) {
+      pendingRegularInit++;
+    } else if (s.state.terminated) {
+      if (s.state.terminated.exitCode !== 0) failedInitialization++;
+    } else if (s.state.waiting) {
+      if (s.lastState?.terminated) {
+        if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
+      } else pendingRegularInit++;
+    } else pendingRegularInit++;
+  }
+
+  let unknown = 0;
+  let running = 0;
+  let waiting = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const c of spec.initContainers ?? []) {
+    if (!isSidecarSpec(c)) continue;
+    const s = info.get(c.name);
+    if (!s) {
+      unknown++;
+    } else if (s.state.running) {
+      if (!s.started) pendingSidecar++;
+      running++;
+    } else if (s.state.terminated) {
+      // terminated sidecars do not count towards the phase
+    } else if (s.state.waiting) {
+      if (!s.lastState?.terminated) {
+        pendingSidecar++;
+        waiting++;
+      }
+    } else {
+      pendingSidecar++;
+      unknown++;
+    }
+  }
+
+  for (const c of spec.containers) {
+    const s = info.get(c.name);
+    if (!s) {
+      unknown++;
+    } else if (s.state.running) {
+      running++;
+    } else if (s.state.terminated) {
+      stopped++;
+      if (s.state.terminated.exitCode === 0) succeeded++;
+    } else if (s.state.waiting) {
+      if (s.lastState?.terminated) stopped++;
+      else waiting++;
+    } else unknown++;
+  }
+
+  if (failedInitialization > 0 && restartPolicy === 'Never') return 'Failed';
+
+  if (pendingRegularInit > 0 || (pendingSidecar > 0 && !podHasInitialized) || waiting > 0) return 'Pending';
+  if (running > 0 && unknown === 0) return 'Running';
+  if (running === 0 && stopped > 0 && unknown === 0) {
+    if (opts.podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if (restartPolicy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (restartPolicy === 'Never') return 'Failed';
+    return 'Running';
+  }
+  return 'Pending';
+}
+
+// ---------------------------------------------------------------------------
+// Conditions
+
+type Cond = Omit<PodCondition, 'lastTransitionTime' | 'lastProbeTime'>;
+
+function containersReady(
+  pod: Pick<Pod, 'spec'>,
+  info: Map<string, ContainerStatus>,
+  phase: PodPhase,
+  type: 'ContainersReady' | 'Ready',
+): Cond {
+  const unknownC: string[] = [];
+  const unready: string[] = [];
+  for (const c of pod.spec.initContainers ?? []) {
+    if (!isSidecarSpec(c)) continue;
+    const s = info.get(c.name);
+    if (!s) unknownC.push(c.name);
+    else if (!s.ready) unready.push(c.name);
+  }
+  for (const c of pod.spec.containers) {
+    const s = info.get(c.name);
+    if (!s) unknownC.push(c.name);
+    else if (!s.ready) unready.push(c.name);
+  }
+  if (phase === 'Succeeded' && unknownC.length === 0) return { type, status: 'False', reason: ConditionReason.PodCompleted };
+  if (phase === 'Failed') return { type, status: 'False', reason: ConditionReason.PodFailed };
+  const msgs: string[] = [];
+  if (unknownC.length) msgs.push(unknownStatusMessage(unknownC));
+  if (unready.length) msgs.push(unreadyStatusMessage(unready));
+  if (msgs.length) return { type, status: 'False', reason: ConditionReason.ContainersNotReady, message: msgs.join(', ') };
+  return { type, status: 'True' };
+}
+
+function initialized(pod: Pick<Pod, 'spec'>, info: Map<string, ContainerStatus>, all: readonly ContainerStatus[], phase: PodPhase): Cond {
+  const type = 'Initialized';
+  const unknownC: string[] = [];
+  const incomplete: string[] = [];
+  for (const c of pod.spec.initContainers ?? []) {
+    const s = info.get(c.name);
+    if (!s) {
+      unknownC.push(c.name);
+      continue;
+    }
+    if (isSidecarSpec(c)) {
+      if (!s.started) incomplete.push(c.name);
+      continue;
+    }
+    if (!s.state.terminated || s.state.terminated.exitCode !== 0) incomplete.push(c.name);
+  }
+  if (phase === 'Succeeded' && unknownC.length === 0) return { type, status: 'True', reason: ConditionReason.PodCompleted };
+  if (hasAnyRegularContainerStarted(pod, all)) return { type, status: 'True' };
+  const msgs: string[] = [];
+  if (unknownC.length) msgs.push(unknownStatusMessage(unknownC));
+  if (incomplete.length) msgs.push(incompleteStatusMessage(incomplete));
+  if (msgs.length) return { type, status: 'False', reason: ConditionReason.ContainersNotInitialized, message: msgs.join(', ') };
+  return { type, status: 'True' };
+}
+
+export interface ConditionOptions {
+  /** Phase computed for this status; computed with getPhase (non-terminal pod) when absent. */
+  phase?: PodPhase;
+  /** A sandbox exists and is ready with networking configured (PodReadyToStartContainers). */
+  sandboxReady: boolean;
+  /** Conditions of the previous status: lastTransitionTime is kept when the status is unchanged. */
+  previous?: readonly PodCondition[];
+  /** Clock for new transitions (defaults to Date.now()). */
+  nowMs?: number;
+}
+
+/**
+ * Kubelet-owned conditions in the order generateAPIPodStatus appends them:
+ * PodReadyToStartContainers, Initialized, Ready, ContainersReady, PodScheduled (always True).
+ */
+export function podConditions(
+  pod: Pick<Pod, 'spec'>,
+  initStatuses: readonly ContainerStatus[],
+  statuses: readonly ContainerStatus[],
+  opts: ConditionOptions,
+): PodCondition[] {
+  const all = [...initStatuses, ...statuses];
+  const info = byName(all);
+  const phase = opts.phase ?? getPhase(pod, initStatuses, statuses);
+  const conds: Cond[] = [
+    { type: 'PodReadyToStartContainers', status: opts.sandboxReady ? 'True' : 'False' },
+    initialized(pod, info, all, phase),
+    containersReady(pod, info, phase, 'Ready'),
+    containersReady(pod, info, phase, 'ContainersReady'),
+    { type: 'PodScheduled', status: 'True' },
+  ];
+  const prev = new Map<PodConditionType, PodCondition>();
+  for (const p of opts.previous ?? []) prev.set(p.type, p);
+  const now = rfc3339(opts.nowMs ?? Date.now());
+  return conds.map((c) => {
+    const old = prev.get(c.type);
+    const lastTransitionTime = old && old.status === c.status && old.lastTransitionTime ? old.lastTransitionTime : now;
+    const out: PodCondition = { type: c.type, status: c.status, lastProbeTime: null, lastTransitionTime };
+    if (c.reason) out.reason = c.reason;
+    if (c.message) out.message = c.message;
+    return out;
+  });
+}

@@ -1,0 +1,395 @@
+// `statelet run`: runs one pod from a v1 Pod manifest, like a kubelet running a
+// static pod, and reports it as a live view (text) or NDJSON (json).
+import { readFileSync, watch, watchFile, unwatchFile, type FSWatcher } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { Option, type Command } from 'commander';
+import { loadPod, ManifestError } from '../k8s/manifest.js';
+import type { Event, Pod, PodStatus } from '../k8s/types.js';
+import { describeEvents } from '../k8s/events.js';
+import { goDuration } from '../k8s/format.js';
+import { CriClient } from '../cri/client.js';
+import { RuntimeManager, type TransitionRecord } from '../manager.js';
+import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
+import { startInspectionServer, type InspectionServer } from '../inspect/server.js';
+import { topState } from '../status.js';
+
+export interface RunOptions {
+  runtimeEndpoint?: string;
+  output: 'text' | 'json';
+  gracePeriod?: number;
+  inspect?: number | true;
+  inspectHost?: string;
+  inspectAllowRemote?: boolean;
+  stateDir?: string;
+  podLogsDir?: string;
+  runtimeRequestTimeout: number;
+  backoffInitial?: number;
+  backoffMax?: number;
+  hookTimeout?: number;
+  podWorkerRetry?: number;
+  watch: boolean;
+}
+
+const seconds = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number of seconds >= 0, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+export function registerRunCommand(program: Command, setExitCode: (code: number) => void): void {
+  program
+    .command('run')
+    .description('run a pod from a v1 Pod manifest (YAML or JSON; - for stdin) until it ends or is deleted')
+    .argument('<manifest>', 'path to the manifest, or - to read stdin')
+    .option('--runtime-endpoint <endpoint>', 'CRI endpoint (unix:///path); default: start the embedded runtime in-process')
+    .addOption(new Option('--output <format>', 'text: a live view; json: NDJSON Kubernetes objects on stdout').choices(['text', 'json']).default('text'))
+    .option('--grace-period <seconds>', 'grace period for the deletion on the first SIGINT/SIGTERM (default: terminationGracePeriodSeconds)', seconds('--grace-period'))
+    .option('--inspect [port]', 'serve the visualizer and the Stately inspector WebSocket on 127.0.0.1 (port 0 or none: pick one)')
+    .option('--inspect-host <host>', 'address for --inspect (non-loopback needs --inspect-allow-remote)', '127.0.0.1')
+    .option('--inspect-allow-remote', 'allow --inspect-host to be a non-loopback address')
+    .option('--state-dir <dir>', 'state directory of the embedded runtime (default: a fresh temporary directory)')
+    .option('--pod-logs-dir <dir>', 'root of pod log directories (the kubelet\'s /var/log/pods)')
+    .option('--runtime-request-timeout <seconds>', 'deadline for CRI calls (the kubelet\'s --runtime-request-timeout)', seconds('--runtime-request-timeout'), 120)
+    .option('--backoff-initial <seconds>', 'initial CrashLoopBackOff delay (KEP-4603 knob; default 10)', seconds('--backoff-initial'))
+    .option('--backoff-max <seconds>', 'maximum CrashLoopBackOff delay (kubelet maxContainerRestartPeriod; default 300)', seconds('--backoff-max'))
+    .option('--hook-timeout <seconds>', 'fail postStart hooks that run longer than this (statelet extension; default 0 = no timeout, as the kubelet)', seconds('--hook-timeout'))
+    .option('--pod-worker-retry <seconds>', 'retry period after a failed sync step that is not a back-off (kubelet: 10, plus up to 50% jitter)', seconds('--pod-worker-retry'))
+    .option('--no-watch', 'do not watch the manifest file for changes')
+    .action(async (manifest: string, raw: Record<string, unknown>) => {
+      const inspectRaw = raw['inspect'];
+      let inspect: number | true | undefined;
+      if (inspectRaw === true) inspect = true;
+      else if (typeof inspectRaw === 'string') {
+        const n = Number(inspectRaw);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--inspect: expected a port number, got ${JSON.stringify(inspectRaw)}`);
+        inspect = n;
+      }
+      const code = await runPod(manifest, {
+        runtimeEndpoint: raw['runtimeEndpoint'] as string | undefined,
+        output: raw['output'] as 'text' | 'json',
+        gracePeriod: raw['gracePeriod'] as number | undefined,
+        inspect,
+        inspectHost: raw['inspectHost'] as string,
+        inspectAllowRemote: raw['inspectAllowRemote'] === true,
+        stateDir: raw['stateDir'] as string | undefined,
+        podLogsDir: raw['podLogsDir'] as string | undefined,
+        runtimeRequestTimeout: raw['runtimeRequestTimeout'] as number,
+        backoffInitial: raw['backoffInitial'] as number | undefined,
+        backoffMax: raw['backoffMax'] as number | undefined,
+        hookTimeout: raw['hookTimeout'] as number | undefined,
+        podWorkerRetry: raw['podWorkerRetry'] as number | undefined,
+        watch: raw['watch'] !== false,
+      });
+      setExitCode(code);
+    });
+}
+
+function readManifest(path: string): string {
+  return path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+}
+
+/** Runs the pod; resolves the exit code (0 Succeeded or deleted, 1 Failed, 2 invalid manifest). */
+export async function runPod(manifestPath: string, opts: RunOptions): Promise<number> {
+  const err = (line: string) => process.stderr.write(`statelet: ${line}\n`);
+  let pod: Pod;
+  try {
+    pod = loadPod(readManifest(manifestPath), manifestPath === '-' ? 'stdin' : manifestPath);
+  } catch (e) {
+    if (e instanceof ManifestError) {
+      err(`invalid manifest ${manifestPath === '-' ? '(stdin)' : manifestPath}:`);
+      for (const fe of e.errors) process.stderr.write(`  ${fe.field}: ${fe.message}\n`);
+      return 2;
+    }
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      err(`cannot read manifest ${manifestPath}: no such file`);
+      return 2;
+    }
+    throw e;
+  }
+
+  const json = opts.output === 'json';
+  const out = (obj: unknown) => process.stdout.write(JSON.stringify(obj) + '\n');
+
+  let runtime: EmbeddedRuntime | undefined;
+  let endpoint = opts.runtimeEndpoint;
+  if (!endpoint) {
+    runtime = await startEmbeddedRuntime({ stateDir: opts.stateDir, killOnClose: true });
+    endpoint = runtime.endpoint;
+    if (!json) err(`embedded runtime on ${endpoint} (containers run as host processes; see README)`);
+  }
+  const client = new CriClient({ endpoint, runtimeRequestTimeoutMs: opts.runtimeRequestTimeout * 1000 });
+  let inspector: InspectionServer | undefined;
+  if (opts.inspect !== undefined) {
+    inspector = await startInspectionServer({
+      port: opts.inspect === true ? 0 : opts.inspect,
+      host: opts.inspectHost,
+      allowRemote: opts.inspectAllowRemote,
+      log: (m) => err(m),
+    });
+    err(`inspector: ${inspector.url} (WebSocket ${inspector.wsUrl})`);
+  }
+  const manager = new RuntimeManager({
+    client,
+    podLogsDir: opts.podLogsDir ?? (runtime ? join(runtime.stateDir, 'pods') : join(tmpdir(), 'statelet-pods')),
+    transitions: json,
+    inspect: inspector?.inspect,
+    backOff:
+      opts.backoffInitial !== undefined || opts.backoffMax !== undefined
+        ? { initialMs: opts.backoffInitial !== undefined ? opts.backoffInitial * 1000 : undefined, maxMs: opts.backoffMax !== undefined ? opts.backoffMax * 1000 : undefined }
+        : undefined,
+    container: opts.hookTimeout ? { hookTimeoutMs: opts.hookTimeout * 1000 } : undefined,
+    podWorkerRetryMs: opts.podWorkerRetry !== undefined ? opts.podWorkerRetry * 1000 : undefined,
+    log: (m) => err(m),
+  });
+
+  const cleanup = async () => {
+    await manager.close();
+    client.close();
+    await inspector?.close();
+    await runtime?.close();
+  };
+
+  try {
+    await manager.start();
+  } catch (e) {
+    err(`cannot reach the container runtime at ${endpoint}: ${(e as Error).message}`);
+    await cleanup();
+    return 1;
+  }
+
+  const view = json ? undefined : new LiveView(manager, pod);
+  let lastStatus: PodStatus | undefined;
+  manager.events$.subscribe((ev) => (json ? out(eventLine(ev)) : view!.onEvent(ev)));
+  manager.transitions$.subscribe((t: TransitionRecord) => json && out(t));
+
+  const uid = pod.metadata.uid!;
+  let deleting = false;
+  let deletedBySignal = false;
+  let resolveDone!: (status: PodStatus) => void;
+  const done = new Promise<PodStatus>((r) => (resolveDone = r));
+
+  manager.status$.subscribe(({ status }) => {
+    lastStatus = status;
+    if (json) out(podLine(pod, status));
+    else view!.onStatus(status);
+    // The pod ended by itself: remove it (StopPodSandbox is done; RemovePodSandbox follows).
+    if (!deleting && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
+      deleting = true;
+      void manager.deletePod(uid).then(resolveDone);
+    }
+  });
+
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      err(`${sig}: deleting pod ${pod.metadata.namespace}/${pod.metadata.name} (grace ${opts.gracePeriod ?? pod.spec.terminationGracePeriodSeconds}s); send again to force`);
+      deletedBySignal = !deleting;
+      deleting = true;
+      void manager.deletePod(uid, { gracePeriodSeconds: opts.gracePeriod }).then(resolveDone);
+    } else {
+      err(`${sig}: force deleting (preStop gets at most 1s, StopContainer timeout 2s)`);
+      void manager.deletePod(uid, { force: true, gracePeriodSeconds: 0 });
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const stopWatching = opts.watch && manifestPath !== '-' ? watchManifest(manifestPath, pod, manager, err) : () => {};
+
+  manager.addPod(pod);
+  view?.start();
+  const final = await done;
+  stopWatching();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  const finalStatus = final.phase ? final : lastStatus ?? final;
+  if (json) out(podLine(pod, finalStatus));
+  else view!.finish(finalStatus);
+  await cleanup();
+  if (deletedBySignal) return 0;
+  return finalStatus.phase === 'Succeeded' ? 0 : 1;
+}
+
+function eventLine(ev: Event) {
+  const o = ev.involvedObject;
+  const involvedObject: Record<string, string> = { kind: 'Pod', name: o.name, namespace: o.namespace, uid: o.uid };
+  if (o.fieldPath) involvedObject['fieldPath'] = o.fieldPath;
+  return {
+    kind: 'Event',
+    apiVersion: 'v1',
+    type: ev.type,
+    reason: ev.reason,
+    message: ev.message,
+    involvedObject,
+    count: ev.count,
+    firstTimestamp: ev.firstTimestamp,
+    lastTimestamp: ev.lastTimestamp,
+  };
+}
+
+function podLine(pod: Pod, status: PodStatus) {
+  return {
+    kind: 'Pod',
+    apiVersion: 'v1',
+    metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
+    status,
+  };
+}
+
+/**
+ * Watches a static pod manifest as the kubelet does: edits (atomic renames
+ * included) are applied as a pod update within a second; an invalid edit is
+ * reported and ignored, and the pod keeps running.
+ */
+function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l: string) => void): () => void {
+  const abs = resolve(path);
+  let last = readFileSync(abs, 'utf8');
+  let timer: NodeJS.Timeout | undefined;
+  const check = () => {
+    timer = undefined;
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch {
+      return; // mid-rename: the next event or poll sees the new file
+    }
+    if (text === last) return;
+    last = text;
+    try {
+      const next = loadPod(text, abs);
+      next.metadata.uid = pod.metadata.uid;
+      next.metadata.name = pod.metadata.name;
+      next.metadata.namespace = pod.metadata.namespace;
+      manager.updatePod(next);
+      err(`manifest ${path} changed: pod updated`);
+    } catch (e) {
+      const detail = e instanceof ManifestError ? e.errors.map((fe) => `${fe.field}: ${fe.message}`).join('; ') : (e as Error).message;
+      err(`manifest ${path} changed but is invalid, ignored: ${detail}`);
+      manager.events$.next(manager.recorder.record(pod, 'Warning', 'InvalidManifest', `Ignoring an invalid edit of ${basename(abs)}: ${detail}`));
+    }
+  };
+  const poke = () => {
+    if (!timer) timer = setTimeout(check, 50);
+  };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(abs), (_type, name) => {
+      if (!name || name === basename(abs)) poke();
+    });
+  } catch {
+    /* fall back to polling only */
+  }
+  watchFile(abs, { interval: 500 }, poke);
+  return () => {
+    watcher?.close();
+    unwatchFile(abs);
+    if (timer) clearTimeout(timer);
+  };
+}
+
+// ---------------------------------------------------------------- text view
+
+const ESC = '\u001b[';
+
+class LiveView {
+  private readonly tty = process.stdout.isTTY === true;
+  private lines = 0;
+  private status?: PodStatus;
+  private timer?: NodeJS.Timeout;
+  private lastPlain = new Map<string, string>();
+
+  constructor(
+    private readonly manager: RuntimeManager,
+    private readonly pod: Pod,
+  ) {}
+
+  start(): void {
+    // Back-off countdowns tick every second.
+    if (this.tty) this.timer = setInterval(() => this.render(), 1000);
+  }
+
+  onEvent(ev: Event): void {
+    if (!this.tty) {
+      const where = ev.involvedObject.fieldPath ? ` ${ev.involvedObject.fieldPath}` : '';
+      process.stdout.write(`${time()} event ${ev.type} ${ev.reason}${where}: ${ev.message}\n`);
+    }
+  }
+
+  onStatus(status: PodStatus): void {
+    this.status = status;
+    this.render();
+  }
+
+  finish(status: PodStatus): void {
+    if (this.timer) clearInterval(this.timer);
+    this.status = status;
+    this.render();
+    const events = this.manager.events(this.pod.metadata.uid);
+    process.stdout.write(`\nPod ${this.pod.metadata.namespace}/${this.pod.metadata.name} ended: ${status.phase}\n\n`);
+    process.stdout.write(events.length ? describeEvents(events, Date.now()) + '\n' : 'Events: <none>\n');
+  }
+
+  private rows(): string[][] {
+    const s = this.status;
+    if (!s) return [];
+    const all = [
+      ...(s.initContainerStatuses ?? []).map((c) => ({ c, kind: 'init' })),
+      ...(s.containerStatuses ?? []).map((c) => ({ c, kind: '' })),
+      ...(s.ephemeralContainerStatuses ?? []).map((c) => ({ c, kind: 'ephemeral' })),
+    ];
+    return all.map(({ c, kind }) => {
+      const st = c.state.running ? 'Running' : c.state.terminated ? `Terminated (${c.state.terminated.reason ?? c.state.terminated.exitCode})` : c.state.waiting?.reason || 'Waiting';
+      let info = '';
+      if (c.state.waiting?.reason === 'CrashLoopBackOff') {
+        const left = this.backOffLeft(c.name);
+        info = left !== undefined ? `restart in ${goDuration(Math.ceil(left / 1000) * 1000)}` : '';
+      } else if (c.state.terminated) {
+        info = `exit ${c.state.terminated.exitCode}`;
+      } else if (c.lastState.terminated) {
+        info = `last exit ${c.lastState.terminated.exitCode} (${c.lastState.terminated.reason ?? ''})`;
+      }
+      return [c.name + (kind ? ` (${kind})` : ''), st, String(c.restartCount), c.ready ? 'yes' : 'no', info];
+    });
+  }
+
+  private backOffLeft(name: string): number | undefined {
+    const actor = this.manager.getActor(this.pod.metadata.uid!);
+    const ref = actor?.getSnapshot().context.refs[name];
+    const until = ref?.getSnapshot().context.backOffUntil;
+    return until !== undefined ? Math.max(0, until - Date.now()) : undefined;
+  }
+
+  private render(): void {
+    const s = this.status;
+    if (!s) return;
+    const rows = this.rows();
+    if (!this.tty) {
+      // Plain output: one line per container whenever its line changes.
+      for (const r of rows) {
+        const line = `${r[0]} ${r[1]} restarts=${r[2]} ready=${r[3]}${r[4] && !r[4].startsWith('restart in') ? ' ' + r[4] : ''}`;
+        if (this.lastPlain.get(r[0]!) === line) continue;
+        this.lastPlain.set(r[0]!, line);
+        process.stdout.write(`${time()} ${line}\n`);
+      }
+      return;
+    }
+    const header = ['CONTAINER', 'STATE', 'RESTARTS', 'READY', 'INFO'];
+    const table = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
+    const out = [
+      `pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}  phase ${s.phase}${s.podIP ? `  ip ${s.podIP}` : ''}  (${topState(this.manager.getActor(this.pod.metadata.uid!)?.getSnapshot().value ?? '')})`,
+      ...table.map((r) => '  ' + r.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd()),
+    ];
+    let buf = '';
+    if (this.lines) buf += `${ESC}${this.lines}A`;
+    for (const l of out) buf += `${ESC}2K${l}\n`;
+    this.lines = out.length;
+    process.stdout.write(buf);
+  }
+}
+
+function time(): string {
+  return new Date().toISOString().slice(11, 19);
+}

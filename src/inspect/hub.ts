@@ -1,0 +1,453 @@
+// The transport-independent half of the inspection server: receives XState
+// inspection events, keeps the set of live actors, and turns events into wire
+// messages (see protocol.ts) for connected clients.
+//
+// Cost model (inspection doubles the cost of every send, so this matters):
+// - with no client connected, an event costs a Map update (actor created or
+//   ended) or, for a microstep, one small record pushed into a ring buffer; no
+//   serialization at all;
+// - the last snapshot of an actor is never copied: we keep the actor ref and
+//   read `getSnapshot()` when a client connects;
+// - each machine definition is serialized once, when first needed.
+
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { guardLabel, machineToJSON } from './chart.js';
+import {
+  STATELET_PROTOCOL,
+  STATELY_INSPECT_VERSION,
+  type ActorMessage,
+  type EventMessage,
+  type MachineJSON,
+  type MachineMessage,
+  type SnapshotMessage,
+  type TakenTransition,
+  type TransitionMessage,
+} from './protocol.js';
+import { safeStringify, toPlain } from './serialize.js';
+
+export interface HubClient {
+  /** Receives one JSON text message. Must not throw (errors are swallowed). */
+  send(data: string): void;
+}
+
+export interface InspectionHubOptions {
+  /** Microsteps kept for clients that connect late (0 disables). Default 500. */
+  historySize?: number;
+  /** Depth limit for snapshots and events. Default 10, as @statelyai/inspect. */
+  maxDepth?: number;
+  /** Epoch-ms clock for `createdAt`/`time`. Default Date.now. */
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+export interface InspectionHubStats {
+  actors: number;
+  machines: number;
+  clients: number;
+  history: number;
+}
+
+interface MachineEntry {
+  key: string;
+  machine: MachineLike;
+  jsonText: string;
+  json: MachineJSON | undefined;
+  /** Stately-style depth-limited `definition` string (lazy). */
+  definition?: string;
+  /** Already broadcast to the currently connected clients. */
+  announced: boolean;
+}
+
+interface ActorEntry {
+  ref: AnyActorRef;
+  sessionId: string;
+  rootId: string;
+  parentId: string | undefined;
+  createdAt: number;
+  announced: boolean;
+  machine?: MachineEntry | null;
+}
+
+interface MachineLike {
+  id: string;
+  config: object;
+  root: unknown;
+  toJSON(): unknown;
+}
+
+/** Internal fields XState's Actor has but ActorRef types do not expose. */
+interface ActorInternals {
+  _parent?: { sessionId: string };
+  _processingStatus?: number;
+  logic?: { config?: unknown; root?: unknown; toJSON?: unknown; id?: unknown };
+  systemId?: string;
+}
+
+interface MicrostepEvent {
+  type: '@xstate.microstep';
+  rootId: string;
+  actorRef: AnyActorRef;
+  event: { type: string };
+  snapshot: { value?: unknown; status?: string };
+  _transitions: Array<{
+    source: { id: string };
+    target?: Array<{ id: string }>;
+    eventType: string;
+    guard?: unknown;
+    delay?: unknown;
+    reenter?: boolean;
+  }>;
+}
+
+const PROCESSING_STOPPED = 2; // XState's ProcessingStatus.Stopped
+
+function isMachine(logic: unknown): logic is MachineLike {
+  const l = logic as ActorInternals['logic'];
+  return !!l && typeof l === 'object' && typeof l.toJSON === 'function' && !!l.root && !!l.config && typeof l.id === 'string';
+}
+
+export class InspectionHub {
+  private readonly actors = new Map<string, ActorEntry>();
+  /** By machine config object: `machine.provide()` copies share it. */
+  private readonly machineByConfig = new WeakMap<object, MachineEntry>();
+  private readonly machinesById = new Map<string, MachineEntry[]>();
+  private readonly machineKeys = new Set<string>();
+  private readonly clients = new Set<HubClient>();
+  private readonly history: TransitionMessage[] = [];
+  private historyStart = 0;
+  private pending: ActorEntry[] = [];
+  private flushScheduled = false;
+  private seq = 0;
+  private closed = false;
+  private errorsLogged = 0;
+  private readonly historySize: number;
+  private readonly maxDepth: number;
+  private readonly now: () => number;
+  private readonly log: (msg: string) => void;
+
+  constructor(opts: InspectionHubOptions = {}) {
+    this.historySize = Math.max(0, opts.historySize ?? 500);
+    this.maxDepth = opts.maxDepth ?? 10;
+    this.now = opts.now ?? Date.now;
+    this.log = opts.log ?? (() => {});
+  }
+
+  /** Pass to `createActor(machine, { inspect })`. Never throws into XState. */
+  readonly inspect = (ev: InspectionEvent): void => {
+    if (this.closed) return;
+    try {
+      this.handle(ev);
+    } catch (err) {
+      // A bug here must not break the actor being inspected.
+      if (this.errorsLogged++ < 5) this.log(`inspection: dropped ${ev.type}: ${(err as Error)?.message ?? err}`);
+    }
+  };
+
+  /** Adds a client: it first receives the current picture, then live messages. Returns a remover. */
+  addClient(client: HubClient): () => void {
+    if (this.closed) return () => {};
+    this.flushPending();
+    this.replay(client);
+    this.clients.add(client);
+    return () => {
+      this.clients.delete(client);
+    };
+  }
+
+  stats(): InspectionHubStats {
+    return {
+      actors: this.actors.size,
+      machines: this.machineKeys.size,
+      clients: this.clients.size,
+      history: this.history.length,
+    };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.clients.clear();
+    this.actors.clear();
+    this.pending = [];
+    this.history.length = 0;
+  }
+
+  // ---- event handling ----
+
+  private handle(ev: InspectionEvent): void {
+    switch (ev.type) {
+      case '@xstate.actor': {
+        const ref = ev.actorRef as AnyActorRef;
+        const entry: ActorEntry = {
+          ref,
+          sessionId: ref.sessionId,
+          rootId: ev.rootId,
+          parentId: (ref as unknown as ActorInternals)._parent?.sessionId,
+          createdAt: this.now(),
+          announced: false,
+        };
+        this.actors.set(entry.sessionId, entry);
+        if (this.clients.size > 0) {
+          // The actor's snapshot does not exist yet (XState reports the actor
+          // from its constructor): announce it before its first event, or at
+          // the end of the current job at the latest.
+          this.pending.push(entry);
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            queueMicrotask(() => this.flushPending());
+          }
+        }
+        return;
+      }
+      case '@xstate.event': {
+        if (this.clients.size === 0) return;
+        const target = ev.actorRef as AnyActorRef;
+        const source = ev.sourceRef as AnyActorRef | undefined;
+        if (source) this.ensureAnnounced(source.sessionId);
+        this.ensureAnnounced(target.sessionId);
+        const msg: EventMessage = {
+          type: '@xstate.event',
+          event: toPlain(ev.event, { maxDepth: this.maxDepth }),
+          sourceId: source?.sessionId,
+          sessionId: target.sessionId,
+          _version: STATELY_INSPECT_VERSION,
+          createdAt: String(this.now()),
+          id: null,
+          rootId: ev.rootId,
+        };
+        this.broadcast(msg);
+        return;
+      }
+      case '@xstate.snapshot': {
+        const sessionId = (ev.actorRef as AnyActorRef).sessionId;
+        const status = (ev.snapshot as { status?: string }).status;
+        if (this.clients.size > 0) {
+          this.ensureAnnounced(sessionId);
+          const msg: SnapshotMessage = {
+            type: '@xstate.snapshot',
+            event: toPlain(ev.event, { maxDepth: this.maxDepth }),
+            snapshot: toPlain(ev.snapshot, { maxDepth: this.maxDepth }),
+            sessionId,
+            _version: STATELY_INSPECT_VERSION,
+            createdAt: String(this.now()),
+            id: null,
+            rootId: ev.rootId,
+          };
+          this.broadcast(msg);
+        }
+        // Stopped, done and errored actors are gone for good: forget them so
+        // late joiners see only live actors and memory stays bounded.
+        if (status !== 'active') this.actors.delete(sessionId);
+        return;
+      }
+      case '@xstate.microstep': {
+        if (this.historySize === 0 && this.clients.size === 0) return;
+        const m = ev as unknown as MicrostepEvent;
+        const transitions: TakenTransition[] = m._transitions.map((t) => {
+          const taken: TakenTransition = {
+            source: t.source.id,
+            targets: t.target ? t.target.map((s) => s.id) : [],
+            eventType: t.eventType,
+          };
+          const g = guardLabel(t.guard);
+          if (g) taken.guard = g;
+          if (typeof t.delay === 'number' || typeof t.delay === 'string') taken.delay = t.delay;
+          if (t.reenter) taken.reenter = true;
+          return taken;
+        });
+        const rec: TransitionMessage = {
+          type: '@statelet.transition',
+          seq: ++this.seq,
+          sessionId: m.actorRef.sessionId,
+          rootId: m.rootId,
+          time: this.now(),
+          event: m.event.type,
+          transitions,
+          value: m.snapshot.value,
+          status: m.snapshot.status ?? 'active',
+        };
+        if (this.historySize > 0) this.remember(rec);
+        if (this.clients.size > 0) {
+          this.ensureAnnounced(rec.sessionId);
+          this.broadcast(rec);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private remember(rec: TransitionMessage): void {
+    if (this.history.length < this.historySize) {
+      this.history.push(rec);
+    } else {
+      this.history[this.historyStart] = rec;
+      this.historyStart = (this.historyStart + 1) % this.historySize;
+    }
+  }
+
+  private historyInOrder(): TransitionMessage[] {
+    return this.history.slice(this.historyStart).concat(this.history.slice(0, this.historyStart));
+  }
+
+  // ---- announcing actors and machines ----
+
+  private flushPending(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    this.pending = [];
+    if (this.clients.size === 0) return;
+    for (const e of pending) this.ensureAnnounced(e.sessionId);
+  }
+
+  private ensureAnnounced(sessionId: string): void {
+    const entry = this.actors.get(sessionId);
+    if (!entry || entry.announced) return;
+    entry.announced = true;
+    if (entry.parentId) this.ensureAnnounced(entry.parentId);
+    const machine = this.machineOf(entry);
+    if (machine && !machine.announced) {
+      machine.announced = true;
+      this.broadcast(this.machineMessage(machine));
+    }
+    this.broadcast(this.actorMessage(entry, entry.ref.getSnapshot()));
+  }
+
+  private machineOf(entry: ActorEntry): MachineEntry | undefined {
+    if (entry.machine !== undefined) return entry.machine ?? undefined;
+    const logic = (entry.ref as unknown as ActorInternals).logic;
+    entry.machine = isMachine(logic) ? this.machineEntry(logic) : null;
+    return entry.machine ?? undefined;
+  }
+
+  /** One entry per distinct machine: same config object, or same id and same JSON. */
+  private machineEntry(machine: MachineLike): MachineEntry | null {
+    const known = this.machineByConfig.get(machine.config);
+    if (known) return known;
+    let json: MachineJSON | undefined;
+    let jsonText: string;
+    try {
+      json = machineToJSON(machine);
+      jsonText = JSON.stringify(json);
+    } catch {
+      json = toPlain(machine.toJSON(), { maxDepth: 64 }) as MachineJSON;
+      jsonText = JSON.stringify(json);
+    }
+    const sameId = this.machinesById.get(machine.id) ?? [];
+    let entry = sameId.find((e) => e.jsonText === jsonText);
+    if (!entry) {
+      let key = machine.id;
+      for (let i = 2; this.machineKeys.has(key); i++) key = `${machine.id}~${i}`;
+      entry = { key, machine, jsonText, json, announced: false };
+      this.machineKeys.add(key);
+      sameId.push(entry);
+      this.machinesById.set(machine.id, sameId);
+    }
+    this.machineByConfig.set(machine.config, entry);
+    return entry;
+  }
+
+  private machineMessage(m: MachineEntry): MachineMessage {
+    return {
+      type: '@statelet.machine',
+      machineId: m.key,
+      id: m.machine.id,
+      json: m.json as MachineJSON,
+      _version: STATELY_INSPECT_VERSION,
+    };
+  }
+
+  private actorMessage(entry: ActorEntry, snapshot: unknown): ActorMessage {
+    const ref = entry.ref as AnyActorRef & ActorInternals;
+    const machine = this.machineOf(entry);
+    const config = ref.logic?.config;
+    let name = ref.id;
+    let definition: string;
+    if (machine) {
+      machine.definition ??= safeStringify(machine.machine.config, { maxDepth: 10 });
+      definition = machine.definition;
+      if (name === ref.sessionId) name = machine.machine.id;
+    } else {
+      // Stately sends `{ id: name }` for logic without an object config.
+      if (config && typeof config === 'object') {
+        const id = (config as { id?: unknown }).id;
+        if (name === ref.sessionId && typeof id === 'string') name = id;
+        definition = safeStringify(config, { maxDepth: 10 });
+      } else {
+        definition = JSON.stringify({ id: name });
+      }
+    }
+    const msg: ActorMessage = {
+      type: '@xstate.actor',
+      name,
+      sessionId: entry.sessionId,
+      createdAt: String(entry.createdAt),
+      _version: STATELY_INSPECT_VERSION,
+      rootId: entry.rootId,
+      parentId: entry.parentId,
+      id: null,
+      definition,
+      snapshot: toPlain(snapshot, { maxDepth: this.maxDepth }),
+      actorId: ref.id,
+    };
+    if (ref.systemId !== undefined) msg.systemId = ref.systemId;
+    if (machine) msg.machineId = machine.key;
+    return msg;
+  }
+
+  // ---- sending ----
+
+  private replay(client: HubClient): void {
+    const send = (msg: unknown): void => {
+      try {
+        client.send(JSON.stringify(msg));
+      } catch {
+        /* client gone; the transport removes it */
+      }
+    };
+    send({ type: '@statelet.hello', protocol: STATELET_PROTOCOL, serverTime: this.now() });
+    const live: Array<[ActorEntry, unknown]> = [];
+    for (const entry of this.actors.values()) {
+      const internals = entry.ref as unknown as ActorInternals;
+      let snapshot: unknown;
+      try {
+        snapshot = entry.ref.getSnapshot();
+      } catch {
+        snapshot = undefined;
+      }
+      const status = (snapshot as { status?: string } | undefined)?.status;
+      // Catches actors stopped before they ever started (no snapshot event).
+      if (status !== 'active' || internals._processingStatus === PROCESSING_STOPPED) {
+        this.actors.delete(entry.sessionId);
+        continue;
+      }
+      this.machineOf(entry);
+      live.push([entry, snapshot]);
+    }
+    // Every machine known so far, not only those of live actors: a machine
+    // counts as announced for all clients once broadcast.
+    for (const list of this.machinesById.values()) {
+      for (const m of list) {
+        m.announced = true;
+        send(this.machineMessage(m));
+      }
+    }
+    for (const [entry, snapshot] of live) {
+      entry.announced = true;
+      send(this.actorMessage(entry, snapshot));
+    }
+    for (const rec of this.historyInOrder()) send({ ...rec, replay: true });
+    send({ type: '@statelet.synced', actors: live.length });
+  }
+
+  private broadcast(msg: unknown): void {
+    const data = JSON.stringify(msg);
+    for (const c of this.clients) {
+      try {
+        c.send(data);
+      } catch {
+        /* the transport drops broken clients */
+      }
+    }
+  }
+}

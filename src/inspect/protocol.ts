@@ -1,0 +1,162 @@
+// Wire format of the inspection stream (server → client, JSON text frames).
+//
+// The three `@xstate.*` messages mirror what @statelyai/inspect's
+// createWebSocketInspector sends (its convertXStateEvent, v0.7.x), so a Stately
+// inspector client can consume this stream unchanged. We add a few fields to
+// `@xstate.actor` (actorId, systemId, machineId) and our own `@statelet.*`
+// messages; a Stately client ignores both.
+//
+// This file is imported by the browser bundle too: no node imports here.
+
+/** The @statelyai/inspect version whose message format we mirror. */
+export const STATELY_INSPECT_VERSION = '0.7.2';
+/** Bumped when a `@statelet.*` message changes incompatibly. */
+export const STATELET_PROTOCOL = 1;
+
+/** An actor was created (or, on replay, is alive). */
+export interface ActorMessage {
+  type: '@xstate.actor';
+  name: string;
+  sessionId: string;
+  createdAt: string;
+  _version: string;
+  rootId: string | undefined;
+  parentId: string | undefined;
+  id: null;
+  /** Depth-limited JSON of the machine config (Stately format; truncated at depth 10). */
+  definition: string | undefined;
+  snapshot: unknown;
+  // statelet additions
+  actorId: string;
+  systemId?: string;
+  /** Key of the `@statelet.machine` message describing this actor's machine. */
+  machineId?: string;
+}
+
+/** An event was delivered to an actor. */
+export interface EventMessage {
+  type: '@xstate.event';
+  event: unknown;
+  sourceId: string | undefined;
+  sessionId: string;
+  _version: string;
+  createdAt: string;
+  id: null;
+  rootId: string;
+}
+
+/** An actor's snapshot changed (after a macrostep). */
+export interface SnapshotMessage {
+  type: '@xstate.snapshot';
+  event: unknown;
+  snapshot: unknown;
+  sessionId: string;
+  _version: string;
+  createdAt: string;
+  id: null;
+  rootId: string;
+}
+
+/** Full `machine.toJSON()` of one distinct machine (not depth-truncated), sent before any actor using it. */
+export interface MachineMessage {
+  type: '@statelet.machine';
+  machineId: string;
+  /** The machine's own id (`machine.id`); machineId differs only when two machines share an id. */
+  id: string;
+  json: MachineJSON;
+  _version: string;
+}
+
+/** One transition taken inside a microstep. */
+export interface TakenTransition {
+  /** Source state node id, e.g. `container.running`. */
+  source: string;
+  /** Target state node ids; empty for a targetless transition. */
+  targets: string[];
+  /** The transition's event descriptor ('' for eventless `always`). */
+  eventType: string;
+  guard?: string;
+  /** For `after` transitions: the delay (ms number or named delay). */
+  delay?: string | number;
+  reenter?: boolean;
+}
+
+/** One microstep of an actor: the transitions taken and the resulting state value. */
+export interface TransitionMessage {
+  type: '@statelet.transition';
+  seq: number;
+  sessionId: string;
+  rootId: string;
+  /** Epoch ms (server clock). */
+  time: number;
+  /** Type of the event that caused the microstep. */
+  event: string;
+  transitions: TakenTransition[];
+  /** State value after the microstep. */
+  value: unknown;
+  /** Snapshot status after the microstep ('active' | 'done' | 'error' | 'stopped'). */
+  status: string;
+  /** True when sent from the server's history on connect. */
+  replay?: boolean;
+}
+
+/** First message on every connection. A client resets its model on it. */
+export interface HelloMessage {
+  type: '@statelet.hello';
+  protocol: number;
+  /** Server epoch ms, lets a client correct for clock skew. */
+  serverTime: number;
+}
+
+/** Sent after the replay of machines, live actors and history. */
+export interface SyncedMessage {
+  type: '@statelet.synced';
+  actors: number;
+}
+
+export type ServerMessage =
+  | ActorMessage
+  | EventMessage
+  | SnapshotMessage
+  | MachineMessage
+  | TransitionMessage
+  | HelloMessage
+  | SyncedMessage;
+
+// ---- machine.toJSON() shape (the subset we read) ----
+
+export interface TransitionJSON {
+  eventType: string;
+  target?: string[];
+  source?: string;
+  guard?: unknown;
+  delay?: string | number;
+  reenter?: boolean;
+  actions?: unknown[];
+}
+
+export interface InvokeJSON {
+  id?: string;
+  src?: unknown;
+  type?: string;
+}
+
+export interface StateNodeJSON {
+  id: string;
+  key: string;
+  type: 'atomic' | 'compound' | 'parallel' | 'final' | 'history' | string;
+  initial?: { target?: string[] } | string;
+  history?: boolean | 'shallow' | 'deep';
+  states?: Record<string, StateNodeJSON>;
+  on?: Record<string, TransitionJSON[]>;
+  transitions?: TransitionJSON[];
+  entry?: unknown[];
+  exit?: unknown[];
+  meta?: unknown;
+  order?: number;
+  invoke?: InvokeJSON[];
+  tags?: string[];
+  description?: string;
+}
+
+export type MachineJSON = StateNodeJSON;

@@ -1,0 +1,216 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { nowNs, rfc3339Nano } from './time.js';
+
+/**
+ * Container output path: the process writes its stdout/stderr straight into
+ * raw files under <stateDir>/io (not pipes), so a container keeps running and
+ * keeps its output when the runtime restarts; the runtime tails those files
+ * and writes the CRI log format (`<RFC3339Nano> stdout|stderr F|P <line>`) to
+ * <log_directory>/<log_path>, as containerd's shim + cri/io logger do.
+ * One inotify watch on the io directory serves every container (no polling).
+ */
+
+/** containerd splits lines longer than 16 KiB into P(artial) records. */
+const MAX_LINE = 16 * 1024;
+
+/** Appends to one CRI log file; writes are serialized so records never interleave. */
+export class LogWriter {
+  private fh: Promise<FileHandle> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** Creates the file now (kubelet expects it to exist once the container started). */
+  async open(): Promise<void> {
+    this.fh ??= open(this.path, 'a');
+    await this.fh;
+  }
+
+  write(data: Buffer): void {
+    this.chain = this.chain
+      .then(async () => {
+        this.fh ??= open(this.path, 'a');
+        await (await this.fh).write(data);
+      })
+      .catch(this.onError);
+  }
+
+  async close(): Promise<void> {
+    await this.chain;
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) await (await fh).close().catch(() => {});
+  }
+}
+
+export type StreamName = 'stdout' | 'stderr';
+
+export class StreamTail {
+  offset: number;
+  private partial: Buffer[] = [];
+  private partialLen = 0;
+  private fh: FileHandle | null = null;
+  private reading: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+
+  /** Bytes read but not yet written (an unfinished line). */
+  get pendingBytes(): number {
+    return this.partialLen;
+  }
+
+  constructor(
+    readonly rawPath: string,
+    readonly stream: StreamName,
+    private readonly out: LogWriter,
+    offset: number,
+    private readonly onError: (err: unknown) => void,
+  ) {
+    this.offset = offset;
+  }
+
+  /** Something was written to the raw file: read what is new (coalesces bursts). */
+  kick(): void {
+    if (this.closed) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = this.readToEnd()
+      .catch(this.onError)
+      .finally(() => {
+        this.reading = null;
+        if (this.again) {
+          this.again = false;
+          this.kick();
+        }
+      });
+  }
+
+  private async readToEnd(): Promise<void> {
+    this.fh ??= await open(this.rawPath, 'r');
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    for (;;) {
+      const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.offset);
+      if (bytesRead === 0) return;
+      this.offset += bytesRead;
+      this.consume(buf.subarray(0, bytesRead));
+    }
+  }
+
+  private consume(chunk: Buffer): void {
+    const parts: Buffer[] = [];
+    const ts = rfc3339Nano(nowNs());
+    const full = Buffer.from(`${ts} ${this.stream} F `);
+    const part = Buffer.from(`${ts} ${this.stream} P `);
+    const nl = Buffer.from('\n');
+    let start = 0;
+    for (;;) {
+      const i = chunk.indexOf(10, start);
+      if (i < 0) break;
+      let line = chunk.subarray(start, i);
+      if (this.partialLen > 0) {
+        line = Buffer.concat([...this.partial, line]);
+        this.partial = [];
+        this.partialLen = 0;
+      }
+      for (let off = 0; ; off += MAX_LINE) {
+        const last = line.length - off <= MAX_LINE;
+        parts.push(last ? full : part, line.subarray(off, last ? line.length : off + MAX_LINE), nl);
+        if (last) break;
+      }
+      start = i + 1;
+    }
+    if (start < chunk.length) {
+      // Copy: the read buffer is reused.
+      this.partial.push(Buffer.from(chunk.subarray(start)));
+      this.partialLen += chunk.length - start;
+      while (this.partialLen >= MAX_LINE) {
+        const all = Buffer.concat(this.partial);
+        parts.push(part, all.subarray(0, MAX_LINE), nl);
+        const rest = all.subarray(MAX_LINE);
+        this.partial = rest.length ? [rest] : [];
+        this.partialLen = rest.length;
+      }
+    }
+    if (parts.length) this.out.write(Buffer.concat(parts));
+  }
+
+  /**
+   * Reads what is left. With `eof` (the process is gone) a trailing line
+   * without newline is written as a full line, as containerd does at EOF.
+   */
+  async finish(eof: boolean): Promise<void> {
+    if (this.closed) return;
+    while (this.reading) await this.reading;
+    await this.readToEnd().catch(this.onError);
+    this.closed = true;
+    if (eof && this.partialLen > 0) {
+      const ts = rfc3339Nano(nowNs());
+      this.out.write(Buffer.concat([Buffer.from(`${ts} ${this.stream} F `), ...this.partial, Buffer.from('\n')]));
+      this.partial = [];
+      this.partialLen = 0;
+    }
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) await fh.close().catch(() => {});
+  }
+}
+
+/** One directory watch dispatching change events to the tail of that file. */
+export class IoDirWatcher {
+  private readonly tails = new Map<string, StreamTail>();
+  private watcher: FSWatcher | null = null;
+  private fallback: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly dir: string,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  start(): void {
+    try {
+      this.watcher = watch(this.dir, { persistent: false }, (_ev, file) => {
+        if (file) this.tails.get(file.toString())?.kick();
+        else for (const t of this.tails.values()) t.kick();
+      });
+      this.watcher.on('error', (err) => {
+        this.log(`io watch failed, falling back to 500ms polling: ${String(err)}`);
+        this.startFallback();
+      });
+    } catch (err) {
+      this.log(`io watch unavailable, falling back to 500ms polling: ${String(err)}`);
+      this.startFallback();
+    }
+  }
+
+  private startFallback(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.fallback) return;
+    this.fallback = setInterval(() => {
+      for (const t of this.tails.values()) t.kick();
+    }, 500);
+    this.fallback.unref();
+  }
+
+  add(fileName: string, tail: StreamTail): void {
+    this.tails.set(fileName, tail);
+    tail.kick();
+  }
+
+  delete(fileName: string): void {
+    this.tails.delete(fileName);
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+    if (this.fallback) clearInterval(this.fallback);
+    this.fallback = null;
+  }
+}

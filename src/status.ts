@@ -1,0 +1,134 @@
+// PodStatus derived from the charts (kubelet generateAPIPodStatus): each
+// container's state comes from the `meta` of its active state, its history
+// from the chart's context; phase and conditions from machines/phase.ts.
+import type { SnapshotFrom } from 'xstate';
+import type { containerMachine } from '../machines/container.js';
+import type { podMachine } from '../machines/pod.js';
+import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '../machines/phase.js';
+import type { InstanceStatus } from '../machines/types.js';
+import { rfc3339 } from './k8s/format.js';
+import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase, PodStatus } from './k8s/types.js';
+
+type ContainerSnapshot = SnapshotFrom<typeof containerMachine>;
+type PodSnapshot = SnapshotFrom<typeof podMachine>;
+
+interface StateMeta {
+  status?: 'waiting' | 'running' | 'terminated';
+  reason?: string;
+  phase?: string;
+}
+
+/** The meta of the top-level active state of a chart. */
+export function topStateMeta(snapshot: { value: unknown; machine: { id: string }; getMeta(): Record<string, unknown> }): StateMeta {
+  const v = snapshot.value;
+  const top = typeof v === 'string' ? v : Object.keys(v as object)[0];
+  return (snapshot.getMeta()[`${snapshot.machine.id}.${top}`] as StateMeta | undefined) ?? {};
+}
+
+export function topState(value: unknown): string {
+  return typeof value === 'string' ? value : Object.keys(value as object)[0] ?? '';
+}
+
+function terminatedState(t: InstanceStatus, runtimeName: string): ContainerState {
+  return {
+    terminated: {
+      exitCode: t.exitCode ?? 0,
+      reason: t.reason,
+      message: t.message,
+      startedAt: t.startedAt ? rfc3339(t.startedAt) : undefined,
+      finishedAt: t.finishedAt ? rfc3339(t.finishedAt) : undefined,
+      containerID: `${runtimeName}://${t.id}`,
+    },
+  };
+}
+
+/** One container's v1 ContainerStatus from its actor snapshot. */
+export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string): ContainerStatus {
+  const cx = snap.context;
+  const meta = topStateMeta(snap as never);
+  const c: Container = cx.container;
+  let state: ContainerState;
+  let lastState: ContainerState = cx.lastTermination ? terminatedState(cx.lastTermination, runtimeName) : {};
+  const running = meta.status === 'running' && cx.instance;
+  if (running) {
+    state = { running: { startedAt: cx.instance!.startedAt ? rfc3339(cx.instance!.startedAt) : undefined } };
+  } else if (meta.status === 'terminated' && cx.lastTermination) {
+    state = terminatedState(cx.lastTermination, runtimeName);
+    lastState = cx.previousTermination ? terminatedState(cx.previousTermination, runtimeName) : {};
+  } else {
+    // Waiting: the state's reason (the kubelet's reason cache), else the pod-wide default.
+    const reason = meta.reason === undefined || meta.reason === 'ContainerCreating' ? defaultWaitingReason(cx.pod) : meta.reason;
+    const waiting: { reason?: string; message?: string } = {};
+    if (reason) waiting.reason = reason;
+    if (reason && cx.waitingMessage && reason !== defaultWaitingReason(cx.pod)) waiting.message = cx.waitingMessage;
+    state = { waiting };
+  }
+  const current = cx.instance ?? cx.lastTermination;
+  const status: ContainerStatus = {
+    name: c.name,
+    state,
+    lastState,
+    ready: !!running && cx.ready,
+    started: !!running && cx.started,
+    restartCount: cx.restartCount,
+    image: c.image,
+    imageID: cx.imageRef ?? '',
+  };
+  if (current) status.containerID = `${runtimeName}://${current.id}`;
+  return status;
+}
+
+export interface PodStatusOptions {
+  runtimeName: string;
+  now: number;
+  startTime?: number;
+  previous?: PodStatus;
+}
+
+/** The pod's v1 status from the pod actor and its container actors. */
+export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodStatus {
+  const cx = snap.context;
+  const pod = cx.pod;
+  const statusOf = (name: string): ContainerStatus | undefined => {
+    const ref = cx.refs[name];
+    return ref ? containerStatusFrom(ref.getSnapshot(), opts.runtimeName) : undefined;
+  };
+  const placeholder = (c: Container): ContainerStatus => ({
+    name: c.name,
+    state: { waiting: { reason: defaultWaitingReason(pod) } },
+    lastState: {},
+    ready: false,
+    started: false,
+    restartCount: 0,
+    image: c.image,
+    imageID: '',
+  });
+  const initStatuses = (pod.spec.initContainers ?? []).map((c) => statusOf(c.name) ?? placeholder(c));
+  const statuses = pod.spec.containers.map((c) => statusOf(c.name) ?? placeholder(c));
+  const ephemeral = (pod.spec.ephemeralContainers ?? []).map((c) => statusOf(c.name) ?? placeholder(c));
+  const top = topState(snap.value);
+  const podIsTerminal = cx.finished || !!cx.deletion || top === 'Removed' || top === 'Removing';
+  let phase: PodPhase = getPhase(pod, initStatuses, statuses, { podIsTerminal, previousPhase: opts.previous?.phase });
+  // Since 1.27 a deleted pod reports a terminal phase before it goes away.
+  if (podIsTerminal && (top === 'Removed' || top === 'Removing') && !isTerminalPhase(phase)) {
+    phase = statuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
+  }
+  const sandboxReady = !!cx.sandbox && !podIsTerminal;
+  const conditions: PodCondition[] = podConditions(pod, initStatuses, statuses, {
+    phase,
+    sandboxReady,
+    previous: opts.previous?.conditions,
+    nowMs: opts.now,
+  });
+  const status: PodStatus = { phase, conditions };
+  if (cx.sandbox?.ip) {
+    status.podIP = cx.sandbox.ip;
+    status.podIPs = [{ ip: cx.sandbox.ip }];
+    status.hostIP = '127.0.0.1';
+  }
+  if (opts.startTime) status.startTime = rfc3339(opts.startTime);
+  if (initStatuses.length) status.initContainerStatuses = initStatuses;
+  status.containerStatuses = statuses;
+  if (ephemeral.length) status.ephemeralContainerStatuses = ephemeral;
+  return status;
+}

@@ -1,0 +1,180 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CriClient } from '../../src/cri/client.js';
+import { packageRoot } from '../../src/paths.js';
+import { IMAGE, create, readLog, run, runPod, startHarness, status, waitExited, waitFor } from './helpers.js';
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function pidOf(h: { cri: CriClient }, id: string): Promise<number> {
+  const r = await h.cri.containerStatus({ containerId: id, verbose: true });
+  return JSON.parse(r.info.info!).pid as number;
+}
+
+describe('restart recovery from the state dir', () => {
+  test('a still-running process is found again (and its log continues); a dead one is reported exited', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rt-restart-'));
+    const flag = join(stateDir, 'go');
+    const h1 = await startHarness({ stateDir, killOnClose: false });
+    await h1.cri.pullImage({ image: { image: IMAGE } });
+    const pod = await runPod(h1, 'survivor', { annotations: { keep: 'me' } });
+    const live = await run(h1, pod, 'live', ['sh', '-c', `echo before; while [ ! -e ${flag} ]; do sleep 0.05; done; echo after; exec sleep 30`]);
+    const dies = await run(h1, pod, 'dies', ['sleep', '30']);
+    const idle = await create(h1, pod, 'idle', ['true']);
+    const done = await run(h1, pod, 'done', ['sh', '-c', 'exit 4']);
+    await waitExited(h1, done);
+    await waitFor('first log line', async () => (await readLog(pod, 'live')).includes('before'));
+    const livePid = await pidOf(h1, live);
+    const deadPid = await pidOf(h1, dies);
+    await waitFor('start times recorded', async () => JSON.parse((await h1.cri.containerStatus({ containerId: dies, verbose: true })).info.info!).pidStartTime);
+    await h1.close();
+    assert.ok(alive(livePid) && alive(deadPid), 'killOnClose:false leaves processes running');
+    process.kill(-deadPid, 'SIGKILL');
+    await waitFor('killed process to go', async () => !alive(deadPid));
+
+    const h2 = await startHarness({ stateDir });
+    try {
+      const sb = (await h2.cri.podSandboxStatus({ podSandboxId: pod.id })).status!;
+      assert.equal(sb.state, 'SANDBOX_READY');
+      assert.deepEqual(sb.annotations, { keep: 'me' });
+      assert.ok((await h2.cri.imageStatus({ image: { image: IMAGE } })).image, 'image catalogue persisted');
+
+      const s = await status(h2, live);
+      assert.equal(s.state, 'CONTAINER_RUNNING');
+      assert.equal(await pidOf(h2, live), livePid);
+      const d = await status(h2, dies);
+      assert.equal(d.state, 'CONTAINER_EXITED');
+      assert.equal(d.exitCode, 255);
+      assert.equal(d.reason, 'Unknown');
+      assert.equal((await status(h2, idle)).state, 'CONTAINER_CREATED');
+      const dn = await status(h2, done);
+      assert.equal(dn.exitCode, 4);
+      assert.equal(dn.reason, 'Error');
+
+      // Output written after the restart reaches the same CRI log.
+      await writeFile(flag, '');
+      await waitFor('log line after restart', async () => (await readLog(pod, 'live')).includes('after'));
+      const lines = (await readLog(pod, 'live')).trim().split('\n');
+      assert.deepEqual(lines.map((l) => l.split(' ').slice(1).join(' ')), ['stdout F before', 'stdout F after']);
+
+      // ExecSync and the name reservations work on recovered containers.
+      assert.equal((await h2.cri.execSync({ containerId: live, cmd: ['echo', 'ok'], timeout: 2 })).stdout.toString(), 'ok\n');
+      await assert.rejects(create(h2, pod, 'live', ['true']), /is reserved for/);
+
+      // Stopping a found-again process (not our child): SIGKILL is known, so 137.
+      await h2.cri.stopContainer({ containerId: live, timeout: 0 });
+      const st = await status(h2, live);
+      assert.equal(st.state, 'CONTAINER_EXITED');
+      assert.equal(st.exitCode, 137);
+      assert.ok(!alive(livePid));
+      await h2.cri.startContainer({ containerId: idle });
+      await waitExited(h2, idle);
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test('a found-again process that dies on its own is reported EXITED 255 Unknown by /proc polling', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rt-restart2-'));
+    const h1 = await startHarness({ stateDir, killOnClose: false, autoPullImages: true });
+    const pod = await runPod(h1);
+    const id = await run(h1, pod, 'later', ['sleep', '30']);
+    const pid = await pidOf(h1, id);
+    await waitFor('start time', async () => JSON.parse((await h1.cri.containerStatus({ containerId: id, verbose: true })).info.info!).pidStartTime);
+    await h1.close();
+    const h2 = await startHarness({ stateDir });
+    try {
+      assert.equal((await status(h2, id)).state, 'CONTAINER_RUNNING');
+      process.kill(pid, 'SIGTERM');
+      const s = await waitExited(h2, id, 3000);
+      assert.equal(s.exitCode, 255);
+      assert.equal(s.reason, 'Unknown');
+    } finally {
+      await h2.close();
+    }
+  });
+
+  test('close() kills container processes by default and records them exited', async () => {
+    const stateDir = await mkdtemp(join(tmpdir(), 'rt-kill-'));
+    const h1 = await startHarness({ stateDir, autoPullImages: true });
+    const pod = await runPod(h1);
+    const id = await run(h1, pod, 'victim', ['sh', '-c', 'trap "" TERM; sleep 30']);
+    const pid = await pidOf(h1, id);
+    await h1.close();
+    assert.ok(!alive(pid));
+    const h2 = await startHarness({ stateDir });
+    try {
+      const s = await status(h2, id);
+      assert.equal(s.state, 'CONTAINER_EXITED');
+      assert.equal(s.exitCode, 137);
+    } finally {
+      await h2.close();
+    }
+  });
+});
+
+describe('statelet runtime serve (separate process)', () => {
+  const bin = join(packageRoot(), 'bin', 'statelet.js');
+
+  test('serves CRI on --listen, announces itself, and shuts down cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rt-serve-'));
+    const sock = join(dir, 'rt.sock');
+    const faults = join(dir, 'faults.yaml');
+    await writeFile(faults, 'rules:\n  - method: RunPodSandbox\n    name: blocked\n    code: FAILED_PRECONDITION\n    message: blocked by fault file\n');
+    const child = spawn(process.execPath, [bin, 'runtime', 'serve', '--listen', `unix://${sock}`, '--state-dir', join(dir, 'state'), '--faults', faults], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await waitFor('serving line', async () => stderr.includes('statelet runtime: serving CRI v1 on'), 10_000);
+      assert.match(stderr, new RegExp(`serving CRI v1 on unix://${sock}`));
+      const cri = new CriClient({ endpoint: `unix://${sock}`, runtimeRequestTimeoutMs: 5000 });
+      try {
+        assert.equal((await cri.version()).runtimeName, 'statelet-embedded');
+        await assert.rejects(cri.runPodSandbox({ config: { metadata: { name: 'blocked', uid: 'u', namespace: 'n' } } }), /blocked by fault file/);
+        const logDirectory = join(dir, 'logs');
+        const config = { metadata: { name: 'p', uid: 'u', namespace: 'n' }, logDirectory };
+        const { podSandboxId } = await cri.runPodSandbox({ config });
+        await cri.pullImage({ image: { image: IMAGE } });
+        const { containerId } = await cri.createContainer({ podSandboxId, sandboxConfig: config, config: { metadata: { name: 'c' }, image: { image: IMAGE }, command: ['sleep', '30'] } });
+        await cri.startContainer({ containerId });
+        const pid = JSON.parse((await cri.containerStatus({ containerId, verbose: true })).info.info!).pid as number;
+        assert.ok(alive(pid));
+        child.kill('SIGTERM');
+        assert.equal(await exited, 0);
+        assert.ok(!alive(pid), 'containers are killed on exit (no --keep-containers)');
+        assert.ok(!existsSync(sock), 'socket removed');
+      } finally {
+        cri.close();
+      }
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  test('a bad fault file is reported with its field and exit code 2', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rt-serve-bad-'));
+    const faults = join(dir, 'faults.yaml');
+    await writeFile(faults, '- method: Version\n  code: NOPE\n');
+    const child = spawn(process.execPath, [bin, 'runtime', 'serve', '--listen', `unix://${join(dir, 's.sock')}`, '--faults', faults], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    assert.equal(code, 2);
+    assert.match(stderr, /faults\[0\]\.code: unknown gRPC code "NOPE"/);
+  });
+});

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Builds the statelet inspector web UI into visualizer/dist/ (index.html,
+// style.css, main.js). Everything is bundled (elkjs included): the UI works
+// offline, served by the inspection server (src/inspect/server.ts).
+//
+// Usage: node visualizer/build.mjs [--dev]   (--dev: no minification)
+// Also importable: `import { buildVisualizer } from './visualizer/build.mjs'`.
+import { copyFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * @param {{ outdir?: string, minify?: boolean, sourcemap?: boolean }} [opts]
+ * @returns {Promise<{ outdir: string, files: string[] }>}
+ */
+export async function buildVisualizer(opts = {}) {
+  const { build } = await import('esbuild');
+  const outdir = opts.outdir ?? join(here, 'dist');
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  await build({
+    entryPoints: [join(here, 'src', 'main.ts')],
+    outfile: join(outdir, 'main.js'),
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: ['es2020'],
+    minify: opts.minify ?? true,
+    sourcemap: opts.sourcemap ?? false,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+  for (const f of ['index.html', 'style.css']) await copyFile(join(here, 'src', f), join(outdir, f));
+  return { outdir, files: ['index.html', 'style.css', 'main.js'].map((f) => join(outdir, f)) };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const dev = process.argv.includes('--dev');
+  buildVisualizer({ minify: !dev, sourcemap: dev }).then(
+    ({ outdir }) => console.error(`visualizer built into ${outdir}`),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

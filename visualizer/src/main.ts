@@ -1,0 +1,560 @@
+// statelet inspector: connects to the inspection server's WebSocket (same
+// origin), folds the stream into an InspectorModel and renders the actor
+// tree, the selected actor's statechart, its transition log, the container
+// timelines and the context. No framework: the DOM is rebuilt per pane,
+// batched to one update per animation frame.
+
+import { stateValueToString } from '../../src/inspect/chart.js';
+import { InspectorModel, type Change, type LogRow, type TreeNode } from '../../src/inspect/view-model.js';
+import { renderChart, type ChartView } from './statechart.js';
+
+const model = new InspectorModel();
+let selected: string | undefined;
+let selectedRow: string | undefined;
+let logAll = false;
+let pending: Change = { actors: new Set() };
+let frameScheduled = false;
+const charts = new Map<string, Promise<ChartView>>();
+let shownMachine: string | undefined;
+let shownChart: ChartView | undefined;
+let zoom = 1;
+let autoFit = true;
+let lastContextText = '';
+
+// ---- tiny DOM helper ----
+
+type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event) => void)>;
+function h(tag: string, attrs: Attrs = {}, ...children: Array<Node | string | undefined | false>): HTMLElement {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === 'function') e.addEventListener(k.replace(/^on/, ''), v);
+    else if (k === 'class') e.className = String(v);
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== undefined && c !== false) e.append(c);
+  return e;
+}
+function byId(id: string): HTMLElement {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`missing #${id}`);
+  return e;
+}
+
+function fmtTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+function fmtDur(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+/** `demoContainer.running.up` → `running.up` (the machine id is implied). */
+function shortState(id: string | undefined, sessionId: string): string {
+  if (!id) return '';
+  const m = model.machineOf(sessionId);
+  if (m && id.startsWith(`${m.id}.`)) return id.slice(m.id.length + 1);
+  return id;
+}
+function ctxField(sessionId: string, key: string): unknown {
+  const c = model.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
+  return c && typeof c === 'object' ? c[key] : undefined;
+}
+
+// ---- selection ----
+
+function select(sessionId: string | undefined): void {
+  if (selected === sessionId) return;
+  selected = sessionId;
+  const row = model.log.find((r) => r.key === selectedRow);
+  if (row && row.sessionId !== sessionId) selectedRow = undefined;
+  lastContextText = '';
+  pending.tree = pending.log = true;
+  if (sessionId) pending.actors.add(sessionId);
+  schedule();
+}
+
+function selectRow(row: LogRow): void {
+  selectedRow = row.key;
+  if (row.sessionId !== selected && model.actors.has(row.sessionId)) select(row.sessionId);
+  pending.log = true;
+  if (selected) pending.actors.add(selected);
+  schedule();
+}
+
+// ---- rendering ----
+
+function schedule(): void {
+  if (frameScheduled) return;
+  frameScheduled = true;
+  requestAnimationFrame(() => {
+    frameScheduled = false;
+    const ch = pending;
+    pending = { actors: new Set() };
+    render(ch);
+  });
+}
+
+function render(ch: Change): void {
+  if (!selected || !model.actors.has(selected)) {
+    const first = model.tree()[0];
+    if (first) {
+      selected = first.actor.sessionId;
+      ch.tree = ch.log = true;
+      ch.actors.add(selected);
+    }
+  }
+  if (ch.tree || ch.reset) renderTree();
+  else for (const id of ch.actors) updateTreeNode(id);
+  if (ch.reset || ch.machines || (selected && ch.actors.has(selected)) || ch.tree) renderSelected();
+  if (ch.log || ch.reset) renderLog();
+  renderTimeline();
+  byId('counts').textContent = `${model.actors.size} actor${model.actors.size === 1 ? '' : 's'} · ${model.log.length} transitions`;
+}
+
+function treeNodeAttrs(sessionId: string): Record<string, string> {
+  const a = model.actors.get(sessionId);
+  if (!a) return {};
+  return {
+    'data-session-id': a.sessionId,
+    'data-actor-id': a.actorId,
+    'data-label': model.label(a.sessionId),
+    'data-machine-id': a.machineId ?? '',
+    'data-status': a.status,
+    'data-state-value': stateValueToString(a.value),
+    'data-category': a.machineId ? model.classify(a.sessionId).category : 'other',
+    'data-selected': String(a.sessionId === selected),
+  };
+}
+
+function renderTree(): void {
+  const host = byId('actor-tree');
+  const build = (n: TreeNode, depth: number): HTMLElement => {
+    const a = n.actor;
+    const attrs = treeNodeAttrs(a.sessionId);
+    const node = h(
+      'div',
+      {
+        class: `actor-node${a.sessionId === selected ? ' selected' : ''}${a.status !== 'active' ? ' ended' : ''}`,
+        'data-testid': 'actor-node',
+        role: 'treeitem',
+        tabindex: 0,
+        style: `padding-left:${8 + depth * 14}px`,
+        title: `${a.sessionId}${a.systemId ? ` · systemId ${a.systemId}` : ''}`,
+        onclick: () => select(a.sessionId),
+        onkeydown: (ev) => {
+          if ((ev as KeyboardEvent).key === 'Enter') select(a.sessionId);
+        },
+        ...attrs,
+      },
+      h('span', { class: `dot cat-${attrs['data-category']}` }),
+      h('span', { class: 'actor-label' }, model.label(a.sessionId)),
+      a.machineId && a.machineId !== model.label(a.sessionId) ? h('span', { class: 'actor-machine' }, a.machineId) : undefined,
+      h('span', { class: 'actor-value' }, a.status === 'active' ? stateValueToString(a.value) : a.status),
+    );
+    return h('div', { class: 'tree-item' }, node, ...n.children.map((c) => build(c, depth + 1)));
+  };
+  const roots = model.tree();
+  host.replaceChildren(...(roots.length ? roots.map((r) => build(r, 0)) : [h('p', { class: 'empty' }, 'No live actors yet.')]));
+}
+
+function updateTreeNode(sessionId: string): void {
+  const node = byId('actor-tree').querySelector<HTMLElement>(`[data-session-id="${CSS.escape(sessionId)}"]`);
+  if (!node) {
+    renderTree();
+    return;
+  }
+  const attrs = treeNodeAttrs(sessionId);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+  const a = model.actors.get(sessionId);
+  const v = node.querySelector('.actor-value');
+  if (v && a) v.textContent = a.status === 'active' ? stateValueToString(a.value) : a.status;
+  const dot = node.querySelector('.dot');
+  if (dot) dot.className = `dot cat-${attrs['data-category']}`;
+  node.classList.toggle('ended', a?.status !== 'active');
+}
+
+function renderSelected(): void {
+  const box = byId('selected-actor');
+  const pre = byId('actor-context');
+  const a = selected ? model.actors.get(selected) : undefined;
+  if (!a) {
+    box.replaceChildren(h('p', { class: 'empty' }, 'Select an actor.'));
+    box.removeAttribute('data-session-id');
+    pre.textContent = '';
+    lastContextText = '';
+    showChart(undefined);
+    return;
+  }
+  const active = model.activeStates(a.sessionId);
+  const valueText = stateValueToString(a.value);
+  box.setAttribute('data-session-id', a.sessionId);
+  box.setAttribute('data-label', model.label(a.sessionId));
+  box.setAttribute('data-status', a.status);
+  box.setAttribute('data-state-value', valueText);
+  box.setAttribute('data-active-states', active.join(' '));
+  const { category, reason } = model.classify(a.sessionId);
+  const restarts = ctxField(a.sessionId, 'restartCount');
+  box.replaceChildren(
+    h(
+      'div',
+      { class: 'sel-head' },
+      h('span', { class: `dot cat-${category}` }),
+      h('strong', {}, model.label(a.sessionId)),
+      h('span', { class: `badge status-${a.status}` }, a.status),
+    ),
+    h(
+      'dl',
+      {},
+      h('dt', {}, 'state'),
+      h('dd', { 'data-testid': 'selected-state' }, valueText || '—'),
+      reason ? h('dt', {}, 'reason') : undefined,
+      reason ? h('dd', {}, reason) : undefined,
+      h('dt', {}, 'machine'),
+      h('dd', {}, a.machineId ?? '(not a state machine)'),
+      typeof restarts === 'number' ? h('dt', {}, 'restarts') : undefined,
+      typeof restarts === 'number' ? h('dd', {}, String(restarts)) : undefined,
+      h('dt', {}, 'session'),
+      h('dd', {}, `${a.sessionId}${a.parentId ? ` (parent ${a.parentId})` : ''}`),
+      a.lastEvent ? h('dt', {}, 'last event') : undefined,
+      a.lastEvent ? h('dd', {}, a.lastEvent) : undefined,
+    ),
+  );
+  const snap = a.snapshot as Record<string, unknown>;
+  const shown: Record<string, unknown> = { status: a.status, value: a.value, context: a.context };
+  if (snap && 'output' in snap && snap.output !== undefined) shown.output = snap.output;
+  if (snap && 'error' in snap && snap.error !== undefined) shown.error = snap.error;
+  if (snap && 'children' in snap) shown.children = Object.keys((snap.children as object) ?? {});
+  const textNow = JSON.stringify(shown, null, 2);
+  if (textNow !== lastContextText) {
+    pre.textContent = textNow;
+    lastContextText = textNow;
+  }
+  showChart(a.sessionId);
+}
+
+function chartMessage(msg: string): void {
+  const host = byId('statechart');
+  host.removeAttribute('data-machine-id');
+  host.replaceChildren(h('p', { class: 'empty' }, msg));
+}
+
+function showChart(sessionId: string | undefined): void {
+  const host = byId('statechart');
+  const a = sessionId ? model.actors.get(sessionId) : undefined;
+  const machineId = a?.machineId;
+  const machine = machineId ? model.machines.get(machineId) : undefined;
+  byId('chart-title').textContent = machineId ? `Statechart · ${machineId}` : 'Statechart';
+  if (!a || !machineId || !machine) {
+    shownMachine = undefined;
+    shownChart = undefined;
+    chartMessage(a ? `${model.label(a.sessionId)} is not a state machine (no chart).` : 'Select an actor.');
+    return;
+  }
+  if (shownMachine !== machineId) {
+    shownMachine = machineId;
+    shownChart = undefined;
+    chartMessage('Laying out…');
+    let p = charts.get(machineId);
+    if (!p) {
+      p = renderChart(machineId, machine);
+      charts.set(machineId, p);
+    }
+    p.then(
+      (view) => {
+        if (shownMachine !== machineId) return;
+        shownChart = view;
+        host.setAttribute('data-machine-id', machineId);
+        host.replaceChildren(view.svg);
+        autoFit = true;
+        applyZoom();
+        applyChartState();
+      },
+      (err: unknown) => {
+        charts.delete(machineId);
+        if (shownMachine === machineId) chartMessage(`Layout failed: ${(err as Error)?.message ?? err}`);
+      },
+    );
+    return;
+  }
+  applyChartState();
+}
+
+function applyChartState(): void {
+  if (!shownChart || !selected) return;
+  const active = model.activeStates(selected);
+  shownChart.setActive(active);
+  byId('statechart').setAttribute('data-active-states', active.join(' '));
+  const row = model.log.find((r) => r.key === selectedRow && r.sessionId === selected);
+  shownChart.highlight(row ? { source: row.source, targets: row.targets, eventType: row.eventType } : undefined);
+  let last: LogRow | undefined;
+  for (let i = model.log.length - 1; i >= 0; i--) {
+    const r = model.log[i];
+    if (r && r.sessionId === selected && r.source) {
+      last = r;
+      break;
+    }
+  }
+  shownChart.markLast(last ? { source: last.source, targets: last.targets, eventType: last.eventType } : undefined);
+}
+
+function applyZoom(): void {
+  if (!shownChart) return;
+  const host = byId('statechart');
+  if (autoFit) {
+    const w = host.clientWidth - 16;
+    const hgt = host.clientHeight - 16;
+    zoom = Math.max(0.2, Math.min(1.5, w / shownChart.width, hgt / shownChart.height));
+  }
+  shownChart.svg.setAttribute('width', String(Math.round(shownChart.width * zoom)));
+  shownChart.svg.setAttribute('height', String(Math.round(shownChart.height * zoom)));
+}
+
+function renderLog(): void {
+  const host = byId('transition-log');
+  const rows = (logAll ? model.log : model.log.filter((r) => r.sessionId === selected)).slice(-400).reverse();
+  host.replaceChildren(
+    ...(rows.length
+      ? rows.map((r) => {
+          const target = r.targets.map((t) => shortState(t, r.sessionId)).join(', ');
+          return h(
+            'div',
+            {
+              class: `log-row kind-${r.kind}${r.key === selectedRow ? ' selected' : ''}${r.internal ? ' internal' : ''}${r.replay ? ' replay' : ''}`,
+              'data-testid': 'transition-row',
+              'data-key': r.key,
+              'data-session-id': r.sessionId,
+              'data-event': r.event,
+              'data-event-type': r.eventType,
+              'data-kind': r.kind,
+              'data-source': r.source ?? '',
+              'data-target': r.targets.join(' '),
+              'data-guard': r.guard,
+              'data-delay': r.delay === undefined ? undefined : String(r.delay),
+              'data-selected': String(r.key === selectedRow),
+              tabindex: 0,
+              role: 'button',
+              onclick: () => selectRow(r),
+              onkeydown: (ev) => {
+                if ((ev as KeyboardEvent).key === 'Enter') selectRow(r);
+              },
+            },
+            h('span', { class: 'log-time' }, fmtTime(r.time)),
+            logAll ? h('span', { class: 'log-actor' }, model.label(r.sessionId)) : undefined,
+            h('span', { class: 'log-event' }, r.eventLabel),
+            r.guard ? h('span', { class: 'log-guard' }, `[${r.guard}]`) : undefined,
+            h(
+              'span',
+              { class: 'log-move' },
+              r.kind === 'status'
+                ? `→ ${r.status}`
+                : r.internal
+                  ? `${shortState(r.source, r.sessionId)} (no state change)`
+                  : `${shortState(r.source, r.sessionId)} → ${target}`,
+            ),
+          );
+        })
+      : [h('p', { class: 'empty' }, selected ? 'No transitions yet.' : 'Select an actor.')]),
+  );
+  renderDetails();
+  applyChartState();
+}
+
+function renderDetails(): void {
+  const box = byId('transition-details');
+  const r = model.log.find((x) => x.key === selectedRow);
+  if (!r) {
+    box.className = 'details empty';
+    box.removeAttribute('data-key');
+    box.replaceChildren('Click a transition to see it on the chart.');
+    return;
+  }
+  box.className = 'details';
+  box.setAttribute('data-key', r.key);
+  box.setAttribute('data-source', r.source ?? '');
+  box.setAttribute('data-target', r.targets.join(' '));
+  const row = (k: string, v: string | undefined): Node[] => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
+  box.replaceChildren(
+    h(
+      'dl',
+      {},
+      ...row('actor', model.label(r.sessionId)),
+      ...row('event', r.eventType === '' ? `always (eventless, during ${r.event})` : r.eventLabel),
+      ...row('descriptor', r.eventType && r.eventType !== r.eventLabel ? r.eventType : undefined),
+      ...row('caused by', r.event !== r.eventType && r.eventType !== '' ? r.event : undefined),
+      ...row('guard', r.guard),
+      ...row('delay', r.delay === undefined ? undefined : typeof r.delay === 'number' ? `${r.delay}ms` : `${r.delay} (named delay)`),
+      ...row('from', r.source),
+      ...row('to', r.targets.length ? r.targets.join(', ') : r.kind === 'status' ? undefined : '(no state change)'),
+      ...row('result', r.kind === 'status' ? `actor ${r.status}` : r.valueText),
+      ...row('time', fmtTime(r.time)),
+    ),
+  );
+}
+
+function renderTimeline(): void {
+  const host = byId('timeline');
+  const ids = model.timelineActors(selected);
+  const now = model.serverNow();
+  let earliest = now;
+  for (const id of ids) {
+    const s = model.timelines.get(id)?.segments[0];
+    if (s && s.start < earliest) earliest = s.start;
+  }
+  const span = Math.min(120_000, Math.max(10_000, now - earliest));
+  const t0 = now - span;
+  const pct = (t: number): number => ((Math.max(t, t0) - t0) / span) * 100;
+  const rows = ids.map((id) => {
+    const a = model.actors.get(id);
+    const tl = model.timelines.get(id);
+    const { category, reason } = model.classify(id);
+    const bo = model.backOff(id, now);
+    const restarts = ctxField(id, 'restartCount');
+    const bar = h('div', { class: 'tl-bar' });
+    for (const s of tl?.segments ?? []) {
+      const end = s.end ?? now;
+      if (end < t0) continue;
+      bar.append(
+        h('div', {
+          class: `tl-seg cat-${s.category}`,
+          style: `left:${pct(s.start)}%;width:${Math.max(0.3, pct(end) - pct(s.start))}%`,
+          title: `${s.valueText}${s.reason ? ` (${s.reason})` : ''} · ${fmtDur(end - s.start)}`,
+        }),
+      );
+    }
+    for (const m of tl?.markers ?? []) {
+      if (m.time < t0) continue;
+      bar.append(
+        h('div', {
+          class: `tl-marker m-${m.kind}`,
+          'data-testid': 'timeline-marker',
+          'data-kind': m.kind,
+          style: `left:${pct(m.time)}%`,
+          title: `${m.label} at ${fmtTime(m.time)}`,
+        }),
+      );
+    }
+    let status: HTMLElement;
+    if (bo) {
+      status = h(
+        'span',
+        {
+          class: 'tl-status cat-backoff-text',
+          'data-testid': 'backoff-countdown',
+          'data-remaining-ms': bo.remainingMs === undefined ? undefined : String(Math.round(bo.remainingMs)),
+        },
+        bo.remainingMs === undefined
+          ? `${bo.reason ?? 'back-off'} for ${fmtDur(now - bo.since)}`
+          : `${bo.reason ?? 'back-off'}: restart in ${fmtDur(bo.remainingMs)}`,
+      );
+    } else {
+      status = h('span', { class: 'tl-status' }, a?.status === 'active' ? (reason ?? category) : (a?.status ?? ''));
+    }
+    return h(
+      'div',
+      {
+        class: `tl-row${id === selected ? ' selected' : ''}`,
+        'data-testid': 'timeline-row',
+        'data-session-id': id,
+        'data-category': category,
+        onclick: () => select(id),
+      },
+      h(
+        'div',
+        { class: 'tl-name' },
+        h('span', {}, model.label(id)),
+        typeof restarts === 'number' ? h('small', {}, ` ↻${restarts}`) : undefined,
+      ),
+      bar,
+      status,
+    );
+  });
+  host.replaceChildren(
+    ...(rows.length
+      ? [
+          ...rows,
+          h(
+            'div',
+            { class: 'tl-axis' },
+            h('span', {}, ''),
+            h('div', { class: 'tl-axis-bar' }, h('span', {}, `−${fmtDur(span)}`), h('span', {}, 'now')),
+            h('span', {}, ''),
+          ),
+        ]
+      : [h('p', { class: 'empty' }, 'Select an actor.')]),
+  );
+}
+
+// ---- connection ----
+
+function setConn(state: 'connecting' | 'open' | 'closed', text: string): void {
+  const e = byId('connection-status');
+  e.setAttribute('data-state', state);
+  e.textContent = text;
+}
+
+function connect(): void {
+  setConn('connecting', 'connecting…');
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  ws.onopen = () => setConn('open', 'live');
+  ws.onmessage = (ev) => {
+    if (typeof ev.data !== 'string') return;
+    let msg: unknown;
+    try {
+      msg = JSON.parse(ev.data);
+    } catch {
+      return;
+    }
+    const ch = model.apply(msg);
+    if (ch.reset) {
+      charts.clear();
+      shownMachine = undefined;
+      shownChart = undefined;
+      pending.reset = true;
+    }
+    pending.tree ||= ch.tree;
+    pending.log ||= ch.log;
+    pending.machines ||= ch.machines;
+    for (const id of ch.actors) pending.actors.add(id);
+    schedule();
+  };
+  ws.onclose = () => {
+    setConn('closed', 'disconnected, retrying…');
+    setTimeout(connect, 1000);
+  };
+}
+
+function init(): void {
+  byId('log-all').addEventListener('change', (ev) => {
+    logAll = (ev.target as HTMLInputElement).checked;
+    pending.log = true;
+    schedule();
+  });
+  byId('zoom-in').addEventListener('click', () => {
+    autoFit = false;
+    zoom = Math.min(4, zoom * 1.25);
+    applyZoom();
+  });
+  byId('zoom-out').addEventListener('click', () => {
+    autoFit = false;
+    zoom = Math.max(0.1, zoom / 1.25);
+    applyZoom();
+  });
+  byId('zoom-fit').addEventListener('click', () => {
+    autoFit = true;
+    applyZoom();
+  });
+  window.addEventListener('resize', () => {
+    if (autoFit) applyZoom();
+  });
+  // Countdown and pruning of ended actors (probe runs come and go).
+  setInterval(() => {
+    if (model.prune(model.serverNow(), selected)) pending.tree = true;
+    schedule();
+  }, 250);
+  connect();
+}
+
+init();
