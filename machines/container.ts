@@ -267,6 +267,9 @@ export const containerMachine = setup({
     observe: assign({ now: ({ context, event }) => Math.max(context.now, eventAt(event as { at?: number }, context.now)) }),
     observeDone: assign({ now: ({ context, event }) => Math.max(context.now, doneAt(event, context.now)) }),
     record: sendParent(({ context }, ev: EventRecord) => eventFor(context, ev)),
+    /** A timer fired: time has reached its deadline. */
+    reachRetryDeadline: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }),
+    reachBackOffDeadline: assign({ now: ({ context }) => Math.max(context.now, context.backOffUntil ?? context.now) }),
     notifyChanged: sendParent(({ context }) => ({ type: 'CONTAINER.CHANGED' as const, name: context.container.name })),
     notifyStartFailed: sendParent(({ context }) => ({ type: 'CONTAINER.START_FAILED' as const, name: context.container.name })),
     recordExit: assign(({ context, event }) => {
@@ -509,7 +512,7 @@ export const containerMachine = setup({
     ErrImagePull: {
       meta: { status: 'waiting', reason: 'ErrImagePull' },
       entry: [assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }), 'notifyChanged', 'notifyStartFailed'],
-      after: { podWorkerRetry: { target: 'Pulling' } },
+      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         RESUME: { target: 'ErrImagePull', reenter: false, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
@@ -530,7 +533,7 @@ export const containerMachine = setup({
         'notifyChanged',
         'notifyStartFailed',
       ],
-      after: { backOffRemaining: { target: 'Pulling' } },
+      after: { backOffRemaining: { target: 'Pulling', actions: 'reachBackOffDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
@@ -547,7 +550,7 @@ export const containerMachine = setup({
         'notifyChanged',
         'notifyStartFailed',
       ],
-      after: { podWorkerRetry: { target: 'Pulling' } },
+      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
@@ -564,7 +567,7 @@ export const containerMachine = setup({
         'notifyChanged',
         'notifyStartFailed',
       ],
-      after: { podWorkerRetry: { target: 'Pulling' } },
+      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
     },
 
@@ -617,7 +620,7 @@ export const containerMachine = setup({
         'notifyStartFailed',
       ],
       always: { guard: ({ context }) => context.deleting, target: 'Exited' },
-      after: { podWorkerRetry: { target: 'Pulling' } },
+      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
@@ -633,7 +636,7 @@ export const containerMachine = setup({
         'notifyStartFailed',
       ],
       always: { guard: ({ context }) => context.deleting, target: 'Exited' },
-      after: { podWorkerRetry: { target: 'Pulling' } },
+      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
@@ -879,7 +882,7 @@ export const containerMachine = setup({
           },
         },
         KillFailed: {
-          after: { podWorkerRetry: { target: 'Stopping' } },
+          after: { podWorkerRetry: { target: 'Stopping', actions: 'reachRetryDeadline' } },
         },
         Stopped: {
           always: [
@@ -938,7 +941,7 @@ export const containerMachine = setup({
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.BackOff, message: msg.backOffRestartMessage(context.container.name, context.podRef) }) },
         'notifyChanged',
       ],
-      after: { backOffRemaining: { target: 'Restarting', actions: assign({ now: ({ context }) => Math.max(context.now, context.backOffUntil ?? context.now) }) } },
+      after: { backOffRemaining: { target: 'Restarting', actions: 'reachBackOffDeadline' } },
       on: {
         DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
         // An image change is a new back-off key: restart at once.
@@ -956,7 +959,7 @@ export const containerMachine = setup({
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
-      after: { podWorkerRetry: { target: 'Restarting' } },
+      after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
       on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
     },
 
@@ -982,7 +985,7 @@ export const containerMachine = setup({
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
-      after: { podWorkerRetry: { target: 'Restarting' } },
+      after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
       on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
     },
 

@@ -247,7 +247,11 @@ export const podMachine = setup({
     pod: input.pod,
     podRef: formatPod(input.pod),
     config: {
-      container: input.config?.container ?? {},
+      // Containers share the pod's pod-worker cadence unless told otherwise.
+      container: {
+        podWorkerRetryMs: input.config?.podWorkerRetryMs ?? POD_WORKER_RETRY_MS,
+        ...input.config?.container,
+      },
       podWorkerRetryMs: input.config?.podWorkerRetryMs ?? input.config?.container?.podWorkerRetryMs ?? POD_WORKER_RETRY_MS,
     },
     now: input.now,

@@ -29,12 +29,12 @@ PID=""
 # "alive" = that PID is still *this lab's* containerd (guards against PID reuse)
 alive() {
   [ -n "$PID" ] && [ -r "/proc/$PID/cmdline" ] &&
-    tr '\0' ' ' <"/proc/$PID/cmdline" 2>/dev/null | grep -q -- "containerd --config $LAB/config.toml"
+    tr '\0' ' ' 2>/dev/null <"/proc/$PID/cmdline" | grep -q -- "containerd --config $LAB/config.toml"
 }
 if ! alive; then
   PID=""
   for p in /proc/[0-9]*; do
-    [ "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" = "containerd --config $LAB/config.toml " ] && PID=${p#/proc/} && break
+    [ "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" = "containerd --config $LAB/config.toml " ] && PID=${p#/proc/} && break
   done
   [ -n "$PID" ] && alive && log "containerd found by its command line: pid $PID"
 fi
@@ -73,7 +73,7 @@ if [ -d "$LAB/runc/k8s.io" ] && command -v runc >/dev/null; then
 fi
 for p in /proc/[0-9]*; do
   pid=${p#/proc/}
-  cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
+  cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
   case "$cmd" in
     *containerd-shim-runc-v2*"-address $SOCK "*) log "killing stray shim $pid"; kill -KILL "$pid" 2>/dev/null ;;
   esac

@@ -42,7 +42,7 @@ lab_pid_alive() {
   local pid
   [ -f "$LAB/containerd.pid" ] || return 1
   pid=$(cat "$LAB/containerd.pid")
-  [ -n "$pid" ] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "containerd --config $LAB/config.toml"
+  [ -n "$pid" ] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q -- "containerd --config $LAB/config.toml"
 }
 images_present() {
   local l

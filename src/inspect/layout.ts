@@ -90,7 +90,13 @@ export const LAYOUT_OPTIONS: Record<string, string> = {
 const EDGE_LABEL_HEIGHT = 16;
 const INITIAL_SIZE = 12;
 
-export function buildChartModel(machine: MachineJSON, measure: MeasureText = estimateText): ChartModel {
+export type ChartDirection = 'RIGHT' | 'DOWN';
+
+export function buildChartModel(
+  machine: MachineJSON,
+  measure: MeasureText = estimateText,
+  direction: ChartDirection = 'RIGHT',
+): ChartModel {
   const nodes = new Map<string, ChartNodeInfo>();
   const edges: ChartEdgeInfo[] = [];
   const elkEdges: ElkEdgeIn[] = [];
@@ -167,7 +173,7 @@ export function buildChartModel(machine: MachineJSON, measure: MeasureText = est
   }
 
   return {
-    graph: { id: '__chart__', layoutOptions: { ...LAYOUT_OPTIONS }, children: [top], edges: elkEdges },
+    graph: { id: '__chart__', layoutOptions: { ...LAYOUT_OPTIONS, 'elk.direction': direction }, children: [top], edges: elkEdges },
     nodes,
     edges,
   };

@@ -1,13 +1,13 @@
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
-import { constants as osConstants, hostname as osHostname } from 'node:os';
+import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { status as Grpc } from '@grpc/grpc-js';
 import type * as cri from '../cri/types.js';
 import { RuntimeError, invalidArg, notFound, unknownErr } from './errors.js';
 import type { FaultSubject } from './faults.js';
 import { ImageStore, normalizeImageRef, type ImageRec } from './images.js';
+import { Launcher, type LaunchOptions } from './launcher.js';
 import { IoDirWatcher, LogWriter, StreamTail, type StreamName } from './logs.js';
 import { CLK_TCK, readProcStat, readRssBytes } from './procfs.js';
 import { StateStore } from './state.js';
@@ -98,7 +98,6 @@ interface SandboxRt {
 
 interface ContainerRt {
   rec: ContainerRec;
-  child: ChildProcess | null;
   /** Found again after a restart: exits are noticed by polling /proc. */
   recovered: boolean;
   starting: Promise<void> | null;
@@ -124,7 +123,6 @@ export type EventListener = (ev: cri.ContainerEventResponse) => void;
 const newId = () => randomBytes(32).toString('hex');
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const copyMap = (m: unknown): StrMap => ({ ...((m as StrMap | null | undefined) ?? {}) });
-const signum = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 
 function killGroup(pid: number, sig: NodeJS.Signals): boolean {
   if (!(pid > 0)) return false;
@@ -169,8 +167,15 @@ export class RuntimeCore {
   private store!: StateStore;
   images!: ImageStore;
   private io!: IoDirWatcher;
+  private launcher!: Launcher;
+  /** Our own children by pid, for exit reports from the launcher. */
+  private readonly byPid = new Map<number, ContainerRt>();
+  /** Exits reported before the spawn reply was processed. */
+  private readonly earlyExits = new Map<number, number>();
   /** After close(): exits of still-running children are no longer recorded (they belong to the next runtime). */
   private detached = false;
+  /** Log directories already created (mkdir once per directory, not per start). */
+  private readonly madeDirs = new Set<string>();
   private fsUsage: { at: number; value: Promise<{ bytes: number; inodes: number }> } | null = null;
 
   constructor(opts: RuntimeCoreOptions) {
@@ -189,6 +194,10 @@ export class RuntimeCore {
     this.images = await ImageStore.open(this.stateDir, this.log);
     this.io = new IoDirWatcher(this.ioDir, this.log);
     this.io.start();
+    this.launcher = new Launcher(
+      (pid, code) => this.onChildExit(pid, code),
+      (reason) => this.onLauncherLost(reason),
+    );
     for (const rec of await this.store.loadAll<SandboxRec>('sandboxes')) {
       this.sandboxes.set(rec.id, { rec, containers: new Set() });
       this.sandboxNames.set(rec.reservedName, rec.id);
@@ -230,6 +239,31 @@ export class RuntimeCore {
     }
   }
 
+  private onChildExit(pid: number, exitCode: number): void {
+    if (this.detached) return;
+    const c = this.byPid.get(pid);
+    if (!c) {
+      this.earlyExits.set(pid, exitCode);
+      return;
+    }
+    this.byPid.delete(pid);
+    void this.handleExit(c, exitCode);
+  }
+
+  /** Our children are now orphans whose exits nobody reports: watch them like found-again processes. */
+  private onLauncherLost(reason: string): void {
+    this.log(reason);
+    for (const c of this.byPid.values()) {
+      c.recovered = true;
+      this.recovered.add(c);
+    }
+    this.byPid.clear();
+    if (!this.recoveredTimer && this.recovered.size) {
+      this.recoveredTimer = setInterval(() => void this.pollRecovered(), RECOVERED_POLL_MS);
+      this.recoveredTimer.unref();
+    }
+  }
+
   private async pollRecovered(): Promise<void> {
     for (const c of [...this.recovered]) await this.checkRecovered(c);
   }
@@ -264,10 +298,10 @@ export class RuntimeCore {
       );
     }
     this.detached = true;
+    await this.launcher.close();
     for (const c of all) {
       if (c.fastPoll) clearInterval(c.fastPoll);
       if (c.rec.state === 'CONTAINER_RUNNING' && !c.exitHandled) {
-        c.child?.unref();
         await this.detachTails(c);
         this.persistContainer(c);
       }
@@ -618,7 +652,6 @@ export class RuntimeCore {
     const exited = new Promise<void>((r) => (resolveExited = r));
     return {
       rec,
-      child: null,
       recovered: false,
       starting: null,
       removing: false,
@@ -655,8 +688,8 @@ export class RuntimeCore {
     return env;
   }
 
-  private spawnOptions(rec: ContainerRec, stdio: SpawnOptions['stdio']): SpawnOptions {
-    const o: SpawnOptions = { cwd: rec.workingDir || '/', env: this.envOf(rec), detached: true, stdio };
+  private spawnOptions(rec: ContainerRec): LaunchOptions {
+    const o: LaunchOptions = { cwd: rec.workingDir || '/', env: this.envOf(rec) };
     const myUid = process.getuid?.();
     if (rec.uid !== null && rec.uid !== myUid) {
       o.uid = rec.uid;
@@ -704,35 +737,26 @@ export class RuntimeCore {
         throw unknownErr(`${OCI_START_PREFIX}chdir to cwd (${JSON.stringify(rec.workingDir)}) set in config.json failed: ${st ? 'not a directory' : 'no such file or directory'}: unknown`);
       }
     }
-    let stdio: SpawnOptions['stdio'] = ['ignore', 'ignore', 'ignore'];
-    const handles: { close(): Promise<void> }[] = [];
     if (rec.logPath) {
-      await mkdir(dirname(rec.logPath), { recursive: true });
-      const writer = new LogWriter(rec.logPath, (err) => this.log(`writing log ${rec.logPath} failed: ${String(err)}`));
-      const [, out, errH] = await Promise.all([writer.open(), open(this.rawPath(rec.id, 'stdout'), 'a'), open(this.rawPath(rec.id, 'stderr'), 'a')]);
-      handles.push(out, errH);
-      c.writer = writer;
-      stdio = ['ignore', out.fd, errH.fd];
+      const dir = dirname(rec.logPath);
+      if (!this.madeDirs.has(dir)) {
+        await mkdir(dir, { recursive: true });
+        this.madeDirs.add(dir);
+      }
+      c.writer = new LogWriter(rec.logPath, (err) => this.log(`writing log ${rec.logPath} failed: ${String(err)}`));
+      await c.writer.open();
     }
-    let child: ChildProcess;
+    let pid: number;
+    let startTime: string;
     try {
-      child = spawn(rec.argv[0]!, rec.argv.slice(1), this.spawnOptions(rec, stdio));
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
+      const raw = rec.logPath ? [this.rawPath(rec.id, 'stdout'), this.rawPath(rec.id, 'stderr')] : [];
+      ({ pid, startTime } = await this.launcher.spawn(rec.argv[0]!, rec.argv.slice(1), this.spawnOptions(rec), raw[0], raw[1]));
     } catch (err) {
       throw unknownErr(`${OCI_START_PREFIX}${execErrorText(rec.argv[0]!, err)}: unknown`);
-    } finally {
-      for (const h of handles) void h.close().catch(() => {});
     }
-    child.on('error', (err) => this.log(`container ${rec.id}: ${String(err)}`));
-    child.once('exit', (code, signal) => {
-      if (this.detached) return;
-      void this.handleExit(c, code ?? 128 + signum(signal));
-    });
-    c.child = child;
-    rec.pid = child.pid!;
+    rec.pid = pid;
+    // The start time identifies this process after a runtime restart (pids get reused).
+    rec.pidStartTime = startTime;
     rec.state = 'CONTAINER_RUNNING';
     rec.startedAt = nowNs().toString();
     if (rec.logPath) {
@@ -741,13 +765,11 @@ export class RuntimeCore {
     }
     this.persistContainer(c);
     this.emit('CONTAINER_STARTED_EVENT', rec.id, rec.sandboxId);
-    // The start time identifies this process after a runtime restart (pids get reused).
-    void readProcStat(rec.pid).then((st) => {
-      if (st && !c.exitHandled) {
-        rec.pidStartTime = st.startTime;
-        this.persistContainer(c);
-      }
-    });
+    const early = this.earlyExits.get(pid);
+    if (early !== undefined) {
+      this.earlyExits.delete(pid);
+      void this.handleExit(c, early);
+    } else this.byPid.set(pid, c);
   }
 
   private rawPath(id: string, stream: StreamName): string {
@@ -792,7 +814,6 @@ export class RuntimeCore {
     rec.reason = reason ?? (exitCode === 0 ? 'Completed' : 'Error');
     rec.message = message;
     rec.pid = 0;
-    c.child = null;
     this.persistContainer(c);
     this.emit('CONTAINER_STOPPED_EVENT', rec.id, rec.sandboxId);
     c.resolveExited();
@@ -945,62 +966,16 @@ export class RuntimeCore {
     if (c.rec.state !== 'CONTAINER_RUNNING') throw unknownErr(`failed to exec in container: container is in ${c.rec.state} state`);
     if (!cmd || cmd.length === 0) throw invalidArg('failed to exec in container: ExecSyncRequest.cmd must not be empty');
     const execId = randomBytes(32).toString('hex');
-    let child: ChildProcess;
+    let r;
     try {
-      child = spawn(cmd[0]!, cmd.slice(1), this.spawnOptions(c.rec, ['ignore', 'pipe', 'pipe']));
-      await new Promise<void>((resolve, reject) => {
-        child.once('spawn', resolve);
-        child.once('error', reject);
-      });
+      r = await this.launcher.exec(cmd[0]!, cmd.slice(1), this.spawnOptions(c.rec), timeoutSec > 0 ? timeoutSec * 1000 : 0, MAX_EXEC_OUTPUT, onCancel);
     } catch (err) {
       throw unknownErr(
         `failed to exec in container: failed to start exec ${JSON.stringify(execId)}: OCI runtime exec failed: exec failed: unable to start container process: ${execErrorText(cmd[0]!, err)}: unknown`,
       );
     }
-    child.on('error', () => {});
-    const pid = child.pid!;
-    const collect = (s: NodeJS.ReadableStream | null) => {
-      const parts: Buffer[] = [];
-      let n = 0;
-      s?.on('data', (b: Buffer) => {
-        if (n >= MAX_EXEC_OUTPUT) return;
-        const take = b.length > MAX_EXEC_OUTPUT - n ? b.subarray(0, MAX_EXEC_OUTPUT - n) : b;
-        parts.push(take);
-        n += take.length;
-      });
-      return parts;
-    };
-    const out = collect(child.stdout);
-    const err = collect(child.stderr);
-    let timedOut = false;
-    let timer: NodeJS.Timeout | null = null;
-    if (timeoutSec > 0) {
-      timer = setTimeout(() => {
-        timedOut = true;
-        killGroup(pid, 'SIGKILL');
-      }, timeoutSec * 1000);
-    }
-    onCancel?.(() => killGroup(pid, 'SIGKILL'));
-    const exitCode = await new Promise<number>((resolve) => {
-      let code: number | null = null;
-      let grace: NodeJS.Timeout | null = null;
-      child.once('exit', (cd, sig) => {
-        code = cd ?? 128 + signum(sig);
-        // Background children may hold the pipes open; don't wait on them for long.
-        grace = setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          resolve(code!);
-        }, 100);
-      });
-      child.once('close', (cd, sig) => {
-        if (grace) clearTimeout(grace);
-        resolve(code ?? cd ?? 128 + signum(sig));
-      });
-    });
-    if (timer) clearTimeout(timer);
-    if (timedOut) throw new RuntimeError(Grpc.DEADLINE_EXCEEDED, `failed to exec in container: timeout ${timeoutSec}s exceeded: context deadline exceeded`);
-    return { stdout: Buffer.concat(out), stderr: Buffer.concat(err), exitCode };
+    if (r.timedOut) throw new RuntimeError(Grpc.DEADLINE_EXCEEDED, `failed to exec in container: timeout ${timeoutSec}s exceeded: context deadline exceeded`);
+    return { stdout: r.stdout, stderr: r.stderr, exitCode: r.exitCode };
   }
 
   // ---------------------------------------------------------------- stats

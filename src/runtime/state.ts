@@ -6,7 +6,7 @@ export type Kind = 'sandboxes' | 'containers';
 /**
  * Persists one JSON file per sandbox/container (<stateDir>/<kind>/<id>.json),
  * written atomically (tmp + rename). Changes are batched: a call only marks
- * the record dirty, and a flush ~20 ms later writes every dirty record once,
+ * the record dirty, and a flush ~100 ms later writes every dirty record once,
  * so a create+start burst costs one small write per record, not one full
  * rewrite per call. `flush()` resolves once everything marked is on disk.
  */
@@ -18,7 +18,7 @@ export class StateStore {
   constructor(
     readonly dir: string,
     private readonly log: (m: string) => void,
-    private readonly delayMs = 20,
+    private readonly delayMs = 100,
   ) {}
 
   async init(): Promise<void> {

@@ -466,8 +466,13 @@ for (const target of runtimeTargets()) {
           complete: () => (ended = 'complete'),
         });
         try {
-          await new Promise((r) => setTimeout(r, 50)); // the stream is open
-          const pod = await own.runSandbox('events');
+          // The stream has no "subscribed" ack: run sandboxes until one's
+          // event arrives, then the stream is surely live.
+          let pod = await own.runSandbox('events');
+          for (let i = 0; i < 20 && !events.some(([c]) => c === pod.id); i++) {
+            await new Promise((r) => setTimeout(r, 100));
+            if (!events.some(([c]) => c === pod.id)) pod = await own.runSandbox('events');
+          }
           const id = await own.runContainer(pod, own.containerConfig('app', ['sh', '-c', 'exit 0']));
           await own.waitForState(id, 'CONTAINER_EXITED');
           await own.client.removeContainer({ containerId: id });

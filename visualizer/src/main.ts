@@ -5,7 +5,9 @@
 // batched to one update per animation frame.
 
 import { stateValueToString } from '../../src/inspect/chart.js';
+import type { MachineJSON } from '../../src/inspect/protocol.js';
 import { InspectorModel, type Change, type LogRow, type TreeNode } from '../../src/inspect/view-model.js';
+import type { ChartDirection } from '../../src/inspect/layout.js';
 import { renderChart, type ChartView } from './statechart.js';
 
 const model = new InspectorModel();
@@ -18,6 +20,8 @@ const charts = new Map<string, Promise<ChartView>>();
 let shownMachine: string | undefined;
 let shownChart: ChartView | undefined;
 let zoom = 1;
+/** 'auto' picks, per machine, the direction that fits the pane best. */
+let direction: 'auto' | ChartDirection = 'auto';
 let autoFit = true;
 let lastContextText = '';
 
@@ -253,18 +257,14 @@ function showChart(sessionId: string | undefined): void {
     chartMessage(a ? `${model.label(a.sessionId)} is not a state machine (no chart).` : 'Select an actor.');
     return;
   }
-  if (shownMachine !== machineId) {
-    shownMachine = machineId;
+  const key = `${machineId}|${direction}`;
+  if (shownMachine !== key) {
+    shownMachine = key;
     shownChart = undefined;
     chartMessage('Laying out…');
-    let p = charts.get(machineId);
-    if (!p) {
-      p = renderChart(machineId, machine);
-      charts.set(machineId, p);
-    }
-    p.then(
+    chartFor(machineId, machine).then(
       (view) => {
-        if (shownMachine !== machineId) return;
+        if (shownMachine !== key) return;
         shownChart = view;
         host.setAttribute('data-machine-id', machineId);
         host.replaceChildren(view.svg);
@@ -273,13 +273,38 @@ function showChart(sessionId: string | undefined): void {
         applyChartState();
       },
       (err: unknown) => {
-        charts.delete(machineId);
-        if (shownMachine === machineId) chartMessage(`Layout failed: ${(err as Error)?.message ?? err}`);
+        charts.delete(`${machineId}|RIGHT`);
+        charts.delete(`${machineId}|DOWN`);
+        if (shownMachine === key) chartMessage(`Layout failed: ${(err as Error)?.message ?? err}`);
       },
     );
     return;
   }
   applyChartState();
+}
+
+function layout(machineId: string, machine: MachineJSON, dir: ChartDirection): Promise<ChartView> {
+  const key = `${machineId}|${dir}`;
+  let p = charts.get(key);
+  if (!p) {
+    p = renderChart(machineId, machine, dir);
+    charts.set(key, p);
+  }
+  return p;
+}
+
+function fitZoom(view: ChartView): number {
+  const host = byId('statechart');
+  return Math.min((host.clientWidth - 16) / view.width, (host.clientHeight - 16) / view.height);
+}
+
+/** The user's direction, or whichever of left-to-right / top-down shows the chart larger in the pane. */
+async function chartFor(machineId: string, machine: MachineJSON): Promise<ChartView> {
+  if (direction !== 'auto') return layout(machineId, machine, direction);
+  const right = await layout(machineId, machine, 'RIGHT');
+  if (fitZoom(right) >= 1) return right;
+  const down = await layout(machineId, machine, 'DOWN');
+  return fitZoom(down) > fitZoom(right) * 1.1 ? down : right;
 }
 
 function applyChartState(): void {
@@ -541,6 +566,10 @@ function init(): void {
     autoFit = false;
     zoom = Math.max(0.1, zoom / 1.25);
     applyZoom();
+  });
+  byId('layout-direction').addEventListener('change', (ev) => {
+    direction = (ev.target as HTMLSelectElement).value as typeof direction;
+    if (selected) showChart(selected);
   });
   byId('zoom-fit').addEventListener('click', () => {
     autoFit = true;

@@ -5,6 +5,7 @@
 import ELK from 'elkjs/lib/elk.bundled.js';
 import {
   buildChartModel,
+  type ChartDirection,
   type ChartEdgeInfo,
   type ChartModel,
   type ElkEdgeIn,
@@ -32,6 +33,7 @@ let elk: InstanceType<typeof ELK> | undefined;
 
 export interface ChartView {
   readonly machineId: string;
+  readonly direction: ChartDirection;
   readonly svg: SVGSVGElement;
   readonly width: number;
   readonly height: number;
@@ -63,8 +65,8 @@ function edgeMatches(e: ChartEdgeInfo, t: { source?: string; targets: string[]; 
   return e.source === t.source && e.eventType === t.eventType && (t.targets.length === 0 || t.targets.includes(e.target));
 }
 
-export async function renderChart(machineId: string, machine: MachineJSON): Promise<ChartView> {
-  const model: ChartModel = buildChartModel(machine, measure);
+export async function renderChart(machineId: string, machine: MachineJSON, direction: ChartDirection): Promise<ChartView> {
+  const model: ChartModel = buildChartModel(machine, measure, direction);
   elk ??= new ELK();
   const laid = (await elk.layout(model.graph as never)) as unknown as ElkNodeIn;
   const width = Math.ceil((laid.width ?? 0) + 8);
@@ -77,6 +79,7 @@ export async function renderChart(machineId: string, machine: MachineJSON): Prom
     height,
     class: 'chart-svg',
     'data-machine-id': machineId,
+    'data-direction': direction,
   });
   const defs = el('defs', {}, svg);
   for (const [id, cls] of [
@@ -180,6 +183,7 @@ export async function renderChart(machineId: string, machine: MachineJSON): Prom
 
   return {
     machineId,
+    direction,
     svg,
     width,
     height,
