@@ -29,7 +29,9 @@ export async function buildVisualizer(opts = {}) {
     target: ['es2020'],
     minify: opts.minify ?? true,
     sourcemap: opts.sourcemap ?? false,
-    legalComments: 'linked',
+    legalComments: 'inline',
+    // elk.bundled.js carries no licence header of its own.
+    banner: { js: '/*! statelet inspector. Bundles elkjs (EPL-2.0, https://github.com/kieler/elkjs). */' },
     logLevel: 'warning',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(here, 'src', f), join(outdir, f));

@@ -61,6 +61,7 @@ export class Launcher {
   private seq = 0;
   private readonly pending = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
   private closed = false;
+  private held = false;
 
   constructor(
     private readonly onExit: (pid: number, exitCode: number) => void,
@@ -102,6 +103,12 @@ export class Launcher {
     }
   }
 
+  /** Keeps the process alive while exit reports are awaited outside any gRPC call (close()). */
+  hold(): void {
+    this.held = true;
+    this.setRef(true);
+  }
+
   private onMessage(m: LauncherReply): void {
     if (m.op === 'exit') {
       if (!this.closed) this.onExit(m.pid, m.exitCode);
@@ -110,7 +117,7 @@ export class Launcher {
     const p = this.pending.get(m.reqId);
     if (!p) return;
     this.pending.delete(m.reqId);
-    if (this.pending.size === 0) this.setRef(false);
+    if (this.pending.size === 0 && !this.held) this.setRef(false);
     if (m.error) p.reject(spawnError(m.error));
     else p.resolve(m);
   }

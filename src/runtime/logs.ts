@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { nowNs, rfc3339Nano } from './time.js';
 
 /**
@@ -147,7 +147,10 @@ export class StreamTail {
   async finish(eof: boolean): Promise<void> {
     if (this.closed) return;
     while (this.reading) await this.reading;
-    await this.readToEnd().catch(this.onError);
+    // Most containers never write: one stat instead of open+read+close. (The
+    // change event for a last write may still be in flight, so always check.)
+    const grown = this.fh !== null || ((await stat(this.rawPath).catch(() => null))?.size ?? 0) > this.offset;
+    if (grown) await this.readToEnd().catch(this.onError);
     this.closed = true;
     if (eof && this.partialLen > 0) {
       const ts = rfc3339Nano(nowNs());
@@ -198,9 +201,10 @@ export class IoDirWatcher {
     this.fallback.unref();
   }
 
-  add(fileName: string, tail: StreamTail): void {
+  /** `catchUp`: read what is already there (a container found again after a restart). */
+  add(fileName: string, tail: StreamTail, catchUp: boolean): void {
     this.tails.set(fileName, tail);
-    tail.kick();
+    if (catchUp) tail.kick();
   }
 
   delete(fileName: string): void {

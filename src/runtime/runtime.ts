@@ -120,7 +120,17 @@ export interface RuntimeCoreOptions {
 
 export type EventListener = (ev: cri.ContainerEventResponse) => void;
 
-const newId = () => randomBytes(32).toString('hex');
+// 64 hex chars like containerd's ids; entropy drawn in batches (one syscall per 128 ids).
+let idPool = Buffer.alloc(0);
+let idPos = 0;
+function newId(): string {
+  if (idPos + 32 > idPool.length) {
+    idPool = randomBytes(32 * 128);
+    idPos = 0;
+  }
+  idPos += 32;
+  return idPool.toString('hex', idPos - 32, idPos);
+}
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const copyMap = (m: unknown): StrMap => ({ ...((m as StrMap | null | undefined) ?? {}) });
 
@@ -289,6 +299,7 @@ export class RuntimeCore {
     const all = [...this.containers.values()];
     await Promise.all(all.map((c) => c.starting?.catch(() => {})));
     if (kill) {
+      this.launcher.hold();
       const running = all.filter((c) => c.rec.state === 'CONTAINER_RUNNING' && !c.exitHandled);
       await Promise.all(
         running.map((c) => {
@@ -744,7 +755,15 @@ export class RuntimeCore {
         this.madeDirs.add(dir);
       }
       c.writer = new LogWriter(rec.logPath, (err) => this.log(`writing log ${rec.logPath} failed: ${String(err)}`));
-      await c.writer.open();
+      try {
+        await c.writer.open();
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        // The kubelet removed the pod's log directory since we created it.
+        await mkdir(dir, { recursive: true });
+        c.writer = new LogWriter(rec.logPath, (e) => this.log(`writing log ${rec.logPath} failed: ${String(e)}`));
+        await c.writer.open();
+      }
     }
     let pid: number;
     let startTime: string;
@@ -783,7 +802,7 @@ export class RuntimeCore {
     for (const stream of ['stdout', 'stderr'] as const) {
       const t = new StreamTail(this.rawPath(rec.id, stream), stream, c.writer, rec.io[stream], (err) => this.log(`reading ${stream} of ${rec.id} failed: ${String(err)}`));
       c.tails.push(t);
-      this.io.add(`${rec.id}-${stream}`, t);
+      this.io.add(`${rec.id}-${stream}`, t, c.recovered);
     }
   }
 
@@ -803,7 +822,7 @@ export class RuntimeCore {
     // The container is its process group: when its main process ends, so does
     // everything it left behind (as when a pid namespace's init exits).
     // (Not for a found-again process: its pid may belong to someone else by now.)
-    if (!c.recovered) killGroup(rec.pid, 'SIGKILL');
+    if (!c.recovered && !c.sentKill) killGroup(rec.pid, 'SIGKILL');
     // containerd marks the exit only after the IO is drained.
     await Promise.all(c.tails.map((t) => t.finish(true)));
     for (const t of c.tails) this.io.delete(`${rec.id}-${t.stream}`);
@@ -965,7 +984,7 @@ export class RuntimeCore {
     if (!c) throw notFound(`failed to exec in container: failed to find container ${JSON.stringify(id)} in store: not found`);
     if (c.rec.state !== 'CONTAINER_RUNNING') throw unknownErr(`failed to exec in container: container is in ${c.rec.state} state`);
     if (!cmd || cmd.length === 0) throw invalidArg('failed to exec in container: ExecSyncRequest.cmd must not be empty');
-    const execId = randomBytes(32).toString('hex');
+    const execId = newId();
     let r;
     try {
       r = await this.launcher.exec(cmd[0]!, cmd.slice(1), this.spawnOptions(c.rec), timeoutSec > 0 ? timeoutSec * 1000 : 0, MAX_EXEC_OUTPUT, onCancel);

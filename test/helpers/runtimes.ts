@@ -109,25 +109,38 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function setupEmbedded(): Promise<RuntimeEnv> {
   const tmp = mkdtempSync(join(tmpdir(), 'statelet-rt-embedded-'));
-  // Loaded lazily so a missing or broken embedded runtime fails its own tests
-  // and not the containerd half of the same file.
-  const { startEmbeddedRuntime } = await import('../../src/runtime/index.js');
-  const rt = await startEmbeddedRuntime({ stateDir: join(tmp, 'state'), killOnClose: true });
-  const client = new CriClient({ endpoint: rt.endpoint, runtimeRequestTimeoutMs: 20_000 });
-  // containerd has the image imported; the embedded runtime knows an image only
-  // once PullImage recorded it, so record it up front to start both alike.
-  await client.pullImage({ image: { image: TEST_IMAGE } });
-  return makeEnv('embedded', client, rt.endpoint, tmp, rt.faults, async () => {
-    await rt.close();
-  });
+  let rt: Awaited<ReturnType<typeof import('../../src/runtime/index.js').startEmbeddedRuntime>> | undefined;
+  let client: CriClient | undefined;
+  try {
+    // Loaded lazily so a missing or broken embedded runtime fails its own
+    // tests and not the containerd half of the same file.
+    const { startEmbeddedRuntime } = await import('../../src/runtime/index.js');
+    rt = await startEmbeddedRuntime({ stateDir: join(tmp, 'state'), killOnClose: true });
+    client = new CriClient({ endpoint: rt.endpoint, runtimeRequestTimeoutMs: 20_000 });
+    // containerd has the image imported; the embedded runtime knows an image
+    // only once PullImage recorded it, so record it up front to start both alike.
+    await client.pullImage({ image: { image: TEST_IMAGE } });
+  } catch (err) {
+    client?.close();
+    await rt?.close().catch(() => {});
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+  const runtime = rt;
+  return makeEnv('embedded', client, runtime.endpoint, tmp, runtime.faults, () => runtime.close());
 }
 
 async function setupContainerd(endpoint: string): Promise<RuntimeEnv> {
   const tmp = mkdtempSync(join(tmpdir(), 'statelet-rt-containerd-'));
   const client = new CriClient({ endpoint, runtimeRequestTimeoutMs: 20_000 });
-  const img = await client.imageStatus({ image: { image: TEST_IMAGE } });
+  const img = await client.imageStatus({ image: { image: TEST_IMAGE } }).catch((err: unknown) => {
+    client.close();
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  });
   if (!img.image) {
     client.close();
+    rmSync(tmp, { recursive: true, force: true });
     throw new Error(`containerd at ${endpoint} has no ${TEST_IMAGE}; it cannot pull, run scripts/containerd-up.sh (it imports the image)`);
   }
   return makeEnv('containerd', client, endpoint, tmp, undefined, async () => {});

@@ -3,7 +3,6 @@
 
 import { WebSocket } from 'ws';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any>;
 
 export async function waitFor<T>(

@@ -256,6 +256,15 @@ describe('postStart', () => {
     assert.equal(h.containerContext('app').restartCount, 1);
   });
 
+  test('under OnFailure a container that exits 0 on the hook-failure kill is not restarted (kubelet behaviour, cf. kubernetes#109537)', async () => {
+    const yaml = withHooks.replace('restartPolicy: Always', 'restartPolicy: OnFailure');
+    // The app traps SIGTERM and exits 0.
+    const h = await new Harness(yaml, { images: ['busybox:1.36'], stopExitCode: 0, hookError: (i) => (i.hook === 'PostStart' ? hookMessage : undefined) }).start();
+    assert.equal(h.containerState('app'), 'Exited');
+    assert.equal(h.status().phase, 'Succeeded');
+    assert.equal(h.startTimes('app').length, 1);
+  });
+
   test('a running postStart holds back the next container; deletion cancels it (kubernetes#116032)', async () => {
     const yaml = podYaml(`  terminationGracePeriodSeconds: 30
   containers:

@@ -28,6 +28,8 @@ export interface HarnessOptions {
   hookDurationMs?: (input: RunHandlerInput) => number;
   /** Hook failure message, by hook; undefined = success. */
   hookError?: (input: RunHandlerInput) => string | undefined;
+  /** Exit code of a container stopped by StopContainer (137 = SIGKILL; 0 = it trapped SIGTERM). */
+  stopExitCode?: number;
 }
 
 export async function flush(rounds = 5): Promise<void> {
@@ -118,8 +120,8 @@ export class Harness {
           if (!inst) throw Object.assign(new Error('not found'), { name: 'CriNotFoundError', at: clock.now() });
           if (inst.state === 'running') {
             inst.state = 'exited';
-            inst.exitCode = 137;
-            inst.reason = 'Error';
+            inst.exitCode = this.opts.stopExitCode ?? 137;
+            inst.reason = inst.exitCode === 0 ? 'Completed' : 'Error';
             inst.finishedAt = clock.now();
           }
           return { ...inst, finishedAt: inst.finishedAt ?? clock.now() };

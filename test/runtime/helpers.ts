@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CriClient } from '../../src/cri/client.js';
@@ -101,4 +102,14 @@ export async function rejectsWith(p: Promise<unknown>, codeName: string, include
     return e as { codeName: string; details: string };
   }
   throw new Error(`expected the call to fail with ${codeName}, but it succeeded`);
+}
+
+/** Zombies count as dead: orphaned processes wait for PID 1 to reap them (slowly, on these machines). */
+export function alive(pid: number): boolean {
+  try {
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return st[st.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return false;
+  }
 }

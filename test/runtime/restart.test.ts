@@ -7,16 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CriClient } from '../../src/cri/client.js';
 import { packageRoot } from '../../src/paths.js';
-import { IMAGE, create, readLog, run, runPod, startHarness, status, waitExited, waitFor } from './helpers.js';
+import { IMAGE, alive, create, readLog, run, runPod, startHarness, status, waitExited, waitFor } from './helpers.js';
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function pidOf(h: { cri: CriClient }, id: string): Promise<number> {
   const r = await h.cri.containerStatus({ containerId: id, verbose: true });

@@ -87,7 +87,12 @@ export async function renderChart(machineId: string, machine: MachineJSON, direc
     ['arrow-hl', 'arrowhead hl'],
     ['arrow-last', 'arrowhead last'],
   ] as const) {
-    const m = el('marker', { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, defs);
+    // userSpaceOnUse: same arrow size whatever the stroke width of a highlighted edge.
+    const m = el(
+      'marker',
+      { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 9, markerHeight: 9, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' },
+      defs,
+    );
     el('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: cls }, m);
   }
 

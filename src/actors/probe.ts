@@ -1,0 +1,295 @@
+// The probe mechanisms (pkg/probe/{exec,http,tcp,grpc} and prober.runProbe):
+// one attempt per call, resolving { result, output, at }. A *failure* is a
+// result; an *error* (CRI error, unresolvable named port, no handler) is
+// thrown, so the probe machine retries it and finally discards it, as the
+// kubelet's runProbeWithRetries does.
+import * as net from 'node:net';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fromPromise } from 'xstate';
+import type { CriClient } from '../cri/client.js';
+import { ExecTimeoutError } from '../cri/errors.js';
+import { realClock, type Clock } from '../clock.js';
+import { formatPod, goDuration } from '../k8s/format.js';
+import * as msg from '../k8s/messages.js';
+import type { Container, Probe } from '../k8s/types.js';
+import { expandVars } from '../kuberuntime/config.js';
+import { packageRoot } from '../paths.js';
+import type { ProbeOutcome, RunProbeInput, RunProbeOutput } from '../../machines/probe.js';
+import { KUBE_VERSION, buildHttpUrl, goHttpError, httpGet, httpHeaders, resolvePort } from './run-handler.js';
+
+/** exec.go maxReadLength and http.go maxRespBodyLength: 10 KiB of output is kept. */
+export const MAX_PROBE_OUTPUT_BYTES = 10 * 1024;
+/** `kube-probe/<major>.<minor>` (probe/http/request.go, probe/grpc/grpc.go). */
+export const PROBE_USER_AGENT = `kube-probe/${KUBE_VERSION.major}.${KUBE_VERSION.minor}`;
+
+export interface ProbeActorOptions {
+  client: CriClient;
+  clock?: Clock;
+}
+
+export interface ProbeAttempt {
+  result: ProbeOutcome;
+  output: string;
+}
+
+/** A probe error: retried, then reported as `errored and resulted in unknown state`. */
+export class ProbeError extends Error {
+  override name = 'ProbeError';
+  constructor(message: string, readonly at?: number) {
+    super(message);
+  }
+}
+
+const timeoutMsOf = (p: Probe): number => Math.max(1, p.timeoutSeconds ?? 1) * 1000;
+
+/** Go's net.JoinHostPort. */
+function joinHostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** The kubelet expands `$(VAR)` in exec probe commands from the container's literal env values only. */
+export function probeCommand(p: Probe, c: Container): string[] {
+  const vars = new Map<string, string>();
+  for (const e of c.env ?? []) vars.set(e.name, e.value ?? '');
+  return (p.exec?.command ?? []).map((s) => expandVars(s, vars));
+}
+
+function truncateOutput(...parts: Uint8Array[]): string {
+  const all = Buffer.concat(parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+  return all.subarray(0, MAX_PROBE_OUTPUT_BYTES).toString('utf8');
+}
+
+// ------------------------------------------------------------------ exec
+
+/** exec.go: exit 0 success, other exit codes failure (combined output), timeout failure, anything else an error. */
+export async function execProbe(client: CriClient, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+  const cmd = probeCommand(input.probe, input.container);
+  const timeout = input.probe.timeoutSeconds ?? 1;
+  try {
+    const res = await client.execSync({ containerId: input.containerId, cmd, timeout }, { signal });
+    const output = truncateOutput(res.stdout, res.stderr);
+    return { result: res.exitCode === 0 ? 'success' : 'failure', output };
+  } catch (err) {
+    // remote_runtime.go maps ExecSync's DeadlineExceeded to a timeout error whose text is
+    // `command "<cmd>" timed out`; with ExecProbeTimeout (GA) that text is the failure output.
+    if (err instanceof ExecTimeoutError) return { result: 'failure', output: `command ${msg.goQuote(cmd.join(' '))} timed out` };
+    throw err;
+  }
+}
+
+// ------------------------------------------------------------------ httpGet
+
+/** http.go DoHTTPProbe: 2xx success, 3xx (redirect not followed) warning, else failure; transport errors are failures. */
+export async function httpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+  const action = input.probe.httpGet!;
+  const host = action.host || input.podIP;
+  if (!host) throw new ProbeError('pod has no IP address to probe');
+  // An unresolvable named port is an error, not a failure (NewRequestForHTTPGetAction).
+  const port = resolvePort(action.port, input.container);
+  const url = buildHttpUrl(action, host, port);
+  const headers = httpHeaders(action, PROBE_USER_AGENT);
+  // The probe transport disables keep-alives (one connection per probe, as the kubelet).
+  if (!Object.keys(headers).some((k) => k.toLowerCase() === 'connection')) headers['Connection'] = 'close';
+  const timeoutMs = timeoutMsOf(input.probe);
+  const ctl = new AbortController();
+  const onAbort = () => ctl.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctl.abort(new Error('probe timeout'));
+  }, timeoutMs);
+  try {
+    const r = await httpGet(url, { headers, timeoutMs, signal: ctl.signal, maxBody: MAX_PROBE_OUTPUT_BYTES });
+    if (r.offHostRedirect || (r.statusCode >= 300 && r.statusCode < 400)) {
+      return { result: 'warning', output: `Probe terminated redirects, Response body: ${r.body}` };
+    }
+    if (r.statusCode >= 200 && r.statusCode < 300) return { result: 'success', output: r.body };
+    // The body is deliberately left out of the failure text (kubernetes#99425).
+    return { result: 'failure', output: msg.httpProbeStatusFailure(r.statusCode) };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const e = err as NodeJS.ErrnoException;
+    if (timedOut || e.code === 'ETIMEDOUT') {
+      return { result: 'failure', output: `Get ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)` };
+    }
+    return { result: 'failure', output: goHttpError(url, joinHostPort(host, port), e) };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+// ------------------------------------------------------------------ tcpSocket
+
+/** Go's dial error text for a failed TCP connect. */
+export function goDialError(hostPort: string, err: NodeJS.ErrnoException | 'timeout'): string {
+  if (err === 'timeout') return `dial tcp ${hostPort}: i/o timeout`;
+  switch (err.code) {
+    case 'ECONNREFUSED':
+      return `dial tcp ${hostPort}: connect: connection refused`;
+    case 'EHOSTUNREACH':
+      return `dial tcp ${hostPort}: connect: no route to host`;
+    case 'ENETUNREACH':
+      return `dial tcp ${hostPort}: connect: network is unreachable`;
+    case 'ECONNRESET':
+      return `dial tcp ${hostPort}: connect: connection reset by peer`;
+    case 'ENOTFOUND':
+      return `dial tcp: lookup ${hostPort.replace(/:\d+$/, '')}: no such host`;
+    default:
+      return `dial tcp ${hostPort}: ${err.message}`;
+  }
+}
+
+/** tcp.go DoTCPProbe: a connection within the timeout is success; the dial error is the failure output. */
+export function tcpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+  const action = input.probe.tcpSocket!;
+  const host = action.host || input.podIP;
+  if (!host) return Promise.reject(new ProbeError('pod has no IP address to probe'));
+  let port: number;
+  try {
+    port = resolvePort(action.port, input.container);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  const hostPort = joinHostPort(host, port);
+  return new Promise<ProbeAttempt>((resolve, reject) => {
+    const sock = net.connect({ host, port });
+    let done = false;
+    const finish = (v: ProbeAttempt | Error) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      sock.destroy();
+      if (v instanceof Error) reject(v);
+      else resolve(v);
+    };
+    const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    const timer = setTimeout(() => finish({ result: 'failure', output: goDialError(hostPort, 'timeout') }), timeoutMsOf(input.probe));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    sock.once('connect', () => finish({ result: 'success', output: '' }));
+    sock.once('error', (err: NodeJS.ErrnoException) => finish({ result: 'failure', output: goDialError(hostPort, err) }));
+  });
+}
+
+// ------------------------------------------------------------------ grpc
+
+type HealthClientCtor = grpc.ServiceClientConstructor;
+let healthCtor: HealthClientCtor | undefined;
+
+/** Loads proto/health.proto once per process. */
+export function loadHealthProto(): HealthClientCtor {
+  if (healthCtor) return healthCtor;
+  const def = protoLoader.loadSync(join(packageRoot(), 'proto', 'health.proto'), {
+    keepCase: false,
+    enums: String,
+    defaults: true,
+    longs: String,
+  });
+  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: HealthClientCtor } } } };
+  healthCtor = pkg.grpc.health.v1.Health;
+  return healthCtor;
+}
+
+/** Go's codes.Code String() names. */
+const GO_CODE_NAMES: Record<number, string> = {
+  0: 'OK', 1: 'Canceled', 2: 'Unknown', 3: 'InvalidArgument', 4: 'DeadlineExceeded', 5: 'NotFound',
+  6: 'AlreadyExists', 7: 'PermissionDenied', 8: 'ResourceExhausted', 9: 'FailedPrecondition', 10: 'Aborted',
+  11: 'OutOfRange', 12: 'Unimplemented', 13: 'Internal', 14: 'Unavailable', 15: 'DataLoss', 16: 'Unauthenticated',
+};
+
+/** grpc.go: Health/Check on podIP:port; SERVING is success, everything else a failure with the kubelet's text. */
+export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+  const action = input.probe.grpc!;
+  const host = input.podIP;
+  if (!host) return Promise.reject(new ProbeError('pod has no IP address to probe'));
+  const addr = joinHostPort(host, action.port);
+  const timeoutMs = timeoutMsOf(input.probe);
+  const within = goDuration(timeoutMs);
+  const Health = loadHealthProto();
+  const client = new Health(addr, grpc.credentials.createInsecure(), {
+    'grpc.primary_user_agent': PROBE_USER_AGENT,
+    // A fresh connection per probe, as the kubelet dials one per attempt.
+    'grpc.use_local_subchannel_pool': 1,
+    'grpc.enable_retries': 0,
+    'grpc.initial_reconnect_backoff_ms': 100,
+    'grpc.max_reconnect_backoff_ms': 200,
+  });
+  // One deadline covers dialing and the RPC (context.WithTimeout in the kubelet).
+  const deadline = Date.now() + timeoutMs;
+  return new Promise<ProbeAttempt>((resolve, reject) => {
+    let done = false;
+    let call: grpc.ClientUnaryCall | undefined;
+    const finish = (v: ProbeAttempt | Error) => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      call?.cancel();
+      client.close();
+      if (v instanceof Error) reject(v);
+      else resolve(v);
+    };
+    const onAbort = () => finish(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // grpc.WithBlock: wait for the connection until the deadline.
+    client.waitForReady(deadline, (err) => {
+      if (done) return;
+      if (err) {
+        finish({ result: 'failure', output: `timeout: failed to connect service ${msg.goQuote(addr)} within ${within}: context deadline exceeded` });
+        return;
+      }
+      const check = (client as unknown as Record<string, (req: unknown, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: { status?: string }) => void) => grpc.ClientUnaryCall>)['Check']!;
+      call = check.call(client, { service: action.service ?? '' }, new grpc.Metadata(), { deadline }, (e, res) => {
+        if (e) {
+          if (e.code === grpc.status.UNIMPLEMENTED) {
+            finish({ result: 'failure', output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${e.details}` });
+          } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+            finish({ result: 'failure', output: `timeout: health rpc did not complete within ${within}` });
+          } else {
+            finish({ result: 'failure', output: `error: health rpc probe failed: rpc error: code = ${GO_CODE_NAMES[e.code] ?? `Code(${e.code})`} desc = ${e.details}` });
+          }
+          return;
+        }
+        const status = res?.status ?? 'UNKNOWN';
+        if (status !== 'SERVING') finish({ result: 'failure', output: `service unhealthy (responded with ${msg.goQuote(status)})` });
+        else finish({ result: 'success', output: 'service healthy' });
+      });
+    });
+  });
+}
+
+// ------------------------------------------------------------------ dispatch
+
+/** prober.runProbe: the first handler set wins (validation allows exactly one). */
+export async function runProbeOnce(deps: { client: CriClient }, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+  const p = input.probe;
+  if (p.exec) return execProbe(deps.client, input, signal);
+  if (p.httpGet) return httpProbe(input, signal);
+  if (p.tcpSocket) return tcpProbe(input, signal);
+  if (p.grpc) return grpcProbe(input, signal);
+  throw new ProbeError(`missing probe handler for ${formatPod(input.pod)}:${input.container.name}`);
+}
+
+/** The `runProbe` actor for the probe machine. Errors carry `at` so the chart knows when they happened. */
+export function createProbeActor(opts: ProbeActorOptions) {
+  const clock = opts.clock ?? realClock;
+  return fromPromise<RunProbeOutput, RunProbeInput>(async ({ input, signal }) => {
+    try {
+      const r = await runProbeOnce({ client: opts.client }, input, signal);
+      return { ...r, at: clock.now() };
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      try {
+        Object.defineProperty(e, 'at', { value: clock.now(), enumerable: true, configurable: true });
+      } catch {
+        /* frozen: time unknown */
+      }
+      throw e;
+    }
+  });
+}
+
+export type ProbeActor = ReturnType<typeof createProbeActor>;
