@@ -7,7 +7,7 @@
 // Time: events that move time carry `at` (epoch ms, from the manager's clock)
 // and the chart keeps absolute deadlines in context (backOffUntil,
 // retryAt), so pending waits survive a snapshot restore (send RESUME).
-import { assign, enqueueActions, fromPromise, sendParent, setup } from 'xstate';
+import { assign, enqueueActions, fromPromise, setup } from 'xstate';
 import type { Container, LifecycleHandler, Pod, Probe } from '../src/k8s/types.js';
 import { formatPod } from '../src/k8s/format.js';
 import { containerHash } from '../src/k8s/hash.js';
@@ -133,6 +133,8 @@ export interface ContainerContext {
   waitingMessage?: string;
   kill?: ActiveKill;
   deleting: boolean;
+  /** The deletion's grace override and force flag, once the pod is being deleted. */
+  deletion?: { gracePeriodOverride?: number; force: boolean };
   /** startupProbe passed (or none). */
   started: boolean;
   /** readinessProbe passed (or none). */
@@ -186,6 +188,11 @@ function terminatedWith(context: ContainerContext, status: InstanceStatus) {
     previousTermination: context.lastTermination && context.lastTermination.id !== status.id ? context.lastTermination : context.previousTermination,
     instance: undefined,
   };
+}
+
+/** A container actor run on its own (an embedder's, or a graph traversal's) has no pod to tell. */
+function hasParent(self: unknown): boolean {
+  return !!(self as { _parent?: unknown })._parent;
 }
 
 function eventFor(context: ContainerContext, ev: EventRecord): ContainerToPodEvent {
@@ -258,6 +265,7 @@ export const containerMachine = setup({
     inCrashLoopBackOff: ({ context }) =>
       !!context.lastTermination &&
       restartDelay(context.backOff, context.lastTermination.finishedAt ?? context.now, context.now, context.config.backOff).inBackOff,
+    isDeleting: ({ context }) => context.deleting,
     hasInstance: ({ context }) => !!context.instance && context.instance.state !== 'exited',
     hashChanged: ({ context, event }) => event.type === 'SPEC_UPDATE' && containerHash(event.container) !== context.hash,
     isLivenessFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'liveness' && event.result === 'failure',
@@ -266,12 +274,40 @@ export const containerMachine = setup({
   actions: {
     observe: assign({ now: ({ context, event }) => Math.max(context.now, eventAt(event as { at?: number }, context.now)) }),
     observeDone: assign({ now: ({ context, event }) => Math.max(context.now, doneAt(event, context.now)) }),
-    record: sendParent(({ context }, ev: EventRecord) => eventFor(context, ev)),
+    record: enqueueActions(({ context, self, enqueue }, ev: EventRecord) => {
+      if (hasParent(self)) enqueue.sendParent(eventFor(context, ev));
+    }),
     /** A timer fired: time has reached its deadline. */
     reachRetryDeadline: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }),
     reachBackOffDeadline: assign({ now: ({ context }) => Math.max(context.now, context.backOffUntil ?? context.now) }),
-    notifyChanged: sendParent(({ context }) => ({ type: 'CONTAINER.CHANGED' as const, name: context.container.name })),
-    notifyStartFailed: sendParent(({ context }) => ({ type: 'CONTAINER.START_FAILED' as const, name: context.container.name })),
+    notifyStarted: enqueueActions(({ context, self, enqueue }) => {
+      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.STARTED', name: context.container.name });
+    }),
+    notifyStopped: enqueueActions(({ context, self, enqueue }) => {
+      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.STOPPED', name: context.container.name });
+    }),
+    notifyExited: enqueueActions(({ context, self, enqueue }) => {
+      if (hasParent(self)) enqueue.sendParent({
+      type: 'CONTAINER.EXITED',
+      name: context.container.name,
+      exitCode: context.lastTermination?.exitCode ?? 0,
+      willRestart:
+        context.kill?.then === 'restart' && !context.deleting
+          ? true
+          : shouldRestart({
+              role: context.role,
+              restartPolicy: context.pod.spec.restartPolicy ?? 'Always',
+              deleting: context.deleting,
+              status: { state: 'exited', exitCode: context.lastTermination?.exitCode, reason: context.lastTermination?.reason },
+            }),
+    });
+    }),
+    notifyChanged: enqueueActions(({ context, self, enqueue }) => {
+      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.CHANGED', name: context.container.name });
+    }),
+    notifyStartFailed: enqueueActions(({ context, self, enqueue }) => {
+      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.START_FAILED', name: context.container.name });
+    }),
     recordExit: assign(({ context, event }) => {
       const status = (event as { status: InstanceStatus }).status;
       return { ...terminatedWith(context, { ...context.instance!, ...status }), started: false, ready: false };
@@ -283,10 +319,10 @@ export const containerMachine = setup({
       const stale = context.lastTermination && context.lastTermination.id !== context.instance?.id ? [context.lastTermination.id] : [];
       enqueue.assign({ staleIds: stale.filter((id) => id !== '') });
     }),
-    onPostStartFailure: enqueueActions(({ context, event, enqueue }, params?: { message?: string }) => {
+    onPostStartFailure: enqueueActions(({ context, event, self, enqueue }, params?: { message?: string }) => {
       const message = params?.message ?? errorInfo((event as { error?: unknown }).error).message;
       enqueue.assign({ waitingMessage: message });
-      enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.FailedPostStartHook, message: msg.MSG_POST_START_HOOK_FAILED }));
+      if (hasParent(self)) enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.FailedPostStartHook, message: msg.MSG_POST_START_HOOK_FAILED }));
       // kubelet: killContainer(..., "FailedPostStartHook", reasonFailedPostStartHook, nil); grace = pod's value.
       enqueue.assign({
         kill: {
@@ -316,8 +352,19 @@ export const containerMachine = setup({
         },
       };
     }),
-    beginDeletionKill: assign(({ context, event }) => {
+    /** Remembered so that a deletion arriving mid-step (CreateContainer, StartContainer) is acted on next. */
+    noteDeletion: assign(({ context, event }) => {
       const e = event as { gracePeriodOverride?: number; force?: boolean };
+      return {
+        deleting: true,
+        deletion: {
+          gracePeriodOverride: e.gracePeriodOverride ?? context.deletion?.gracePeriodOverride,
+          force: !!e.force || !!context.deletion?.force,
+        },
+      };
+    }),
+    beginDeletionKill: assign(({ context }) => {
+      const e = context.deletion ?? { force: false };
       return {
         deleting: true,
         kill: {
@@ -331,12 +378,12 @@ export const containerMachine = setup({
         },
       };
     }),
-    beginProbeKill: enqueueActions(({ context, event, enqueue }, params: { cause: KillCause }) => {
+    beginProbeKill: enqueueActions(({ context, event, self, enqueue }, params: { cause: KillCause }) => {
       const name = context.container.name;
       const restart = restartAfterKill(context.role, context.pod.spec.restartPolicy ?? 'Always');
       const output = (event as { output?: string }).output ?? '';
       const probe = params.cause === 'LivenessProbe' ? 'liveness' : 'startup';
-      enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.Unhealthy, message: msg.probeFailedMessage(probe, output) }));
+      if (hasParent(self)) enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.Unhealthy, message: msg.probeFailedMessage(probe, output) }));
       const message =
         context.role === 'regular'
           ? params.cause === 'LivenessProbe'
@@ -355,7 +402,7 @@ export const containerMachine = setup({
         },
       });
     }),
-    applyProbeResult: enqueueActions(({ context, event, enqueue }) => {
+    applyProbeResult: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'PROBE.RESULT') return;
       let { started, ready } = context;
       if (event.probe === 'startup' && event.result === 'success') started = true;
@@ -363,7 +410,7 @@ export const containerMachine = setup({
       if (event.probe === 'startup' && event.result === 'success' && !context.container.readinessProbe) ready = true;
       if (started === context.started && ready === context.ready) return;
       enqueue.assign({ started, ready });
-      enqueue.sendParent({ type: 'CONTAINER.READY', name: context.container.name, ready, started });
+      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.READY', name: context.container.name, ready, started });
     }),
     notePreStopElapsed: assign({
       kill: ({ context }) => {
@@ -411,6 +458,8 @@ export const containerMachine = setup({
       ],
     },
     RESUME: { actions: 'observe' },
+    // States without their own DELETE handler (a CRI call in flight) remember it for later.
+    DELETE: { actions: ['observe', 'noteDeletion'] },
   },
   states: {
     /** Not started yet: the pod decides when (init order, spec order, sandbox ready). */
@@ -426,7 +475,7 @@ export const containerMachine = setup({
           },
           { target: 'Pulling', actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox })] },
         ],
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
         KILL: { actions: 'observe' },
       },
     },
@@ -437,7 +486,7 @@ export const containerMachine = setup({
       initial: 'Inspecting',
       entry: 'notifyChanged',
       on: {
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
       states: {
         Inspecting: {
@@ -516,7 +565,7 @@ export const containerMachine = setup({
       on: {
         RESUME: { target: 'ErrImagePull', reenter: false, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -536,7 +585,7 @@ export const containerMachine = setup({
       after: { backOffRemaining: { target: 'Pulling', actions: 'reachBackOffDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -553,7 +602,7 @@ export const containerMachine = setup({
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -568,7 +617,7 @@ export const containerMachine = setup({
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
+      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
     },
 
     /** startContainer step 2: CreateContainer with the kubelet's labels, annotations and attempt. */
@@ -607,7 +656,7 @@ export const containerMachine = setup({
       },
       on: {
         // Deleting while CreateContainer is in flight: let it finish, then kill (kubelet SyncPod is not cancellable here).
-        DELETE: { actions: ['observe', assign({ deleting: true })] },
+        DELETE: { actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -623,7 +672,7 @@ export const containerMachine = setup({
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -639,7 +688,7 @@ export const containerMachine = setup({
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
     },
 
@@ -686,7 +735,11 @@ export const containerMachine = setup({
     /** StartContainer returned: run postStart if there is one. */
     Started: {
       meta: { status: 'running' },
-      always: [{ guard: 'hasPostStart', target: 'PostStartRunning' }, { target: 'Running' }],
+      always: [
+        { guard: 'isDeleting', target: 'Terminating', actions: 'beginDeletionKill' },
+        { guard: 'hasPostStart', target: 'PostStartRunning' },
+        { target: 'Running' },
+      ],
     },
 
     /**
@@ -725,7 +778,7 @@ export const containerMachine = setup({
       },
       on: {
         // statelet improvement over kubernetes#116032: deletion cancels a running postStart.
-        DELETE: { target: 'Terminating', actions: ['observe', 'beginDeletionKill'] },
+        DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion', 'beginDeletionKill'] },
         KILL: { target: 'Terminating', actions: ['observe', 'beginKill'] },
         'RUNTIME.STATUS': {
           // The process died while postStart ran: remember the exit; the hook's outcome decides.
@@ -740,7 +793,7 @@ export const containerMachine = setup({
       entry: [
         assign({ started: ({ context }) => !context.container.startupProbe, ready: ({ context }) => !context.container.startupProbe && !context.container.readinessProbe }),
         'notifyChanged',
-        sendParent(({ context }) => ({ type: 'CONTAINER.STARTED' as const, name: context.container.name })),
+        'notifyStarted',
       ],
       always: {
         // It already exited while postStart ran.
@@ -762,7 +815,7 @@ export const containerMachine = setup({
           },
         ],
         KILL: { target: 'Terminating', actions: ['observe', 'beginKill'] },
-        DELETE: { target: 'Terminating', actions: ['observe', 'beginDeletionKill'] },
+        DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion', 'beginDeletionKill'] },
         SPEC_UPDATE: {
           guard: 'hashChanged',
           target: 'Terminating',
@@ -811,7 +864,7 @@ export const containerMachine = setup({
       ],
       on: {
         // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
-        DELETE: { actions: ['observe', assign(({ context, event }) => ({ deleting: true, kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!event.force } : context.kill }))] },
+        DELETE: { actions: ['observe', 'noteDeletion', assign(({ context }) => ({ kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!context.deletion?.force } : context.kill }))] },
         'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
       },
       states: {
@@ -891,7 +944,7 @@ export const containerMachine = setup({
             { guard: 'killFollowedByPending', target: '#container.Pending' },
             { target: '#container.ExitDecision' },
           ],
-          exit: sendParent(({ context }) => ({ type: 'CONTAINER.STOPPED' as const, name: context.container.name })),
+          exit: 'notifyStopped',
         },
       },
     },
@@ -899,19 +952,7 @@ export const containerMachine = setup({
     /** The container exited: restart now, back off, or stay terminated (computePodActions + doBackOff). */
     ExitDecision: {
       meta: { status: 'terminated' },
-      entry: sendParent(({ context }) => ({
-        type: 'CONTAINER.EXITED' as const,
-        name: context.container.name,
-        exitCode: context.lastTermination?.exitCode ?? 0,
-        willRestart: context.kill?.then === 'restart' && !context.deleting
-          ? true
-          : shouldRestart({
-              role: context.role,
-              restartPolicy: context.pod.spec.restartPolicy ?? 'Always',
-              deleting: context.deleting,
-              status: { state: 'exited', exitCode: context.lastTermination?.exitCode, reason: context.lastTermination?.reason },
-            }),
-      })),
+      entry: 'notifyExited',
       always: [
         { guard: 'killFollowedByRestart', target: 'BackOffCheck' },
         { guard: 'shouldNotRestart', target: 'Exited' },
@@ -943,7 +984,7 @@ export const containerMachine = setup({
       ],
       after: { backOffRemaining: { target: 'Restarting', actions: 'reachBackOffDeadline' } },
       on: {
-        DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
         // An image change is a new back-off key: restart at once.
         SPEC_UPDATE: { guard: 'hashChanged', target: 'Restarting', actions: ['observe', assign(({ event }) => ({ container: (event as { container: Container }).container, hash: containerHash((event as { container: Container }).container), backOff: undefined }))] },
         // A restored snapshot re-arms the wait from the absolute deadline.
@@ -960,7 +1001,7 @@ export const containerMachine = setup({
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
       after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
+      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
     },
 
     /** postStart failed and the container was killed; restart per policy. */
@@ -969,24 +1010,14 @@ export const containerMachine = setup({
       entry: [
         'notifyStartFailed',
         assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs, kill: undefined }),
-        sendParent(({ context }) => ({
-          type: 'CONTAINER.EXITED' as const,
-          name: context.container.name,
-          exitCode: context.lastTermination?.exitCode ?? 0,
-          willRestart: shouldRestart({
-            role: context.role,
-            restartPolicy: context.pod.spec.restartPolicy ?? 'Always',
-            deleting: context.deleting,
-            status: { state: 'exited', exitCode: context.lastTermination?.exitCode, reason: context.lastTermination?.reason },
-          }),
-        })),
+        'notifyExited',
       ],
       always: [
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
       after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', assign({ deleting: true })] } },
+      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
     },
 
     /** doBackOff's Next() and a new attempt. */
@@ -1014,7 +1045,7 @@ export const containerMachine = setup({
           target: 'Pulling',
           actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1 })],
         },
-        DELETE: { actions: ['observe', assign({ deleting: true })] },
+        DELETE: { actions: ['observe', 'noteDeletion'] },
       },
     },
   },

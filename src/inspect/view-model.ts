@@ -173,8 +173,11 @@ export class InspectorModel {
     switch (msg.type) {
       case '@statelet.hello': {
         this.reset();
+        // Correct only real clock skew: the difference also contains the
+        // message's delivery delay, which would make countdowns run late.
         const st = num(msg.serverTime);
-        this.serverOffset = st !== undefined ? st - localNow : 0;
+        const offset = st !== undefined ? st - localNow : 0;
+        this.serverOffset = Math.abs(offset) > 2000 ? offset : 0;
         change.reset = change.tree = change.log = change.machines = true;
         break;
       }

@@ -92,7 +92,14 @@ export class StreamTail {
   }
 
   private async readToEnd(): Promise<void> {
-    this.fh ??= await open(this.rawPath, 'r');
+    if (!this.fh) {
+      try {
+        this.fh = await open(this.rawPath, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // not created yet
+        throw err;
+      }
+    }
     const buf = Buffer.allocUnsafe(64 * 1024);
     for (;;) {
       const { bytesRead } = await this.fh.read(buf, 0, buf.length, this.offset);
@@ -177,7 +184,9 @@ export class IoDirWatcher {
 
   start(): void {
     try {
-      this.watcher = watch(this.dir, { persistent: false }, (_ev, file) => {
+      this.watcher = watch(this.dir, { persistent: false }, (ev, file) => {
+        // Only writes matter ('change'); creating or unlinking a raw file ('rename') adds no output.
+        if (ev !== 'change') return;
         if (file) this.tails.get(file.toString())?.kick();
         else for (const t of this.tails.values()) t.kick();
       });

@@ -606,6 +606,10 @@ export class RuntimeCore {
       }
     }
     if (!img) throw notFound(`failed to resolve image ${JSON.stringify(imageRefRaw)}: not found`);
+    // containerd 1.6 asks the sandbox's task for its pid here; a stopped sandbox has none.
+    if (sb.rec.state !== 'SANDBOX_READY') {
+      throw notFound(`failed to get sandbox container task: no running task found: task ${sb.rec.id} not found: not found`);
+    }
 
     const id = newId();
     const argv = [...((config.command as string[] | undefined) ?? []), ...((config.args as string[] | undefined) ?? [])].map(String);
@@ -615,7 +619,8 @@ export class RuntimeCore {
         `failed to generate container ${JSON.stringify(id)} spec for ${JSON.stringify(name)}: no command specified (the embedded runtime has no image entrypoint: set ContainerConfig.command or args)`,
       );
     }
-    const logDir = str(sbConfig.logDirectory) || (sbConfig.metadata ? '' : sb.rec.logDirectory);
+    // As containerd: the log directory comes from the request's sandbox_config.
+    const logDir = str(sbConfig.logDirectory);
     const logRel = str(config.logPath);
     const sc = config.linux?.securityContext;
     const rec: ContainerRec = {
@@ -728,6 +733,7 @@ export class RuntimeCore {
       rec.pid = 0;
       c.exitHandled = true;
       await Promise.all(c.tails.map((t) => t.finish(true)));
+      for (const t of c.tails) this.io.delete(`${rec.id}-${t.stream}`);
       await c.writer?.close();
       c.resolveExited();
       this.persistContainer(c);
@@ -765,6 +771,11 @@ export class RuntimeCore {
         await c.writer.open();
       }
     }
+    // Tail before the process exists, so no change event for its first write is missed.
+    if (rec.logPath) {
+      rec.io = { stdout: 0, stderr: 0 };
+      this.attachTails(c);
+    }
     let pid: number;
     let startTime: string;
     try {
@@ -778,10 +789,6 @@ export class RuntimeCore {
     rec.pidStartTime = startTime;
     rec.state = 'CONTAINER_RUNNING';
     rec.startedAt = nowNs().toString();
-    if (rec.logPath) {
-      rec.io = { stdout: 0, stderr: 0 };
-      this.attachTails(c);
-    }
     this.persistContainer(c);
     this.emit('CONTAINER_STARTED_EVENT', rec.id, rec.sandboxId);
     const early = this.earlyExits.get(pid);
@@ -1130,4 +1137,3 @@ async function diskUsage(dir: string): Promise<{ bytes: number; inodes: number }
   return { bytes, inodes };
 }
 
-export { Grpc };

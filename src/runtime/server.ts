@@ -68,7 +68,6 @@ export function buildCriServer(core: RuntimeCore, faults: FaultEngine, log: (m: 
     };
   }
 
-  const empty = () => ({});
   const runtimeImpl: grpc.UntypedServiceImplementation = {
     Version: unary('Version', () => core.version()),
     Status: unary('Status', (r) => core.status(r.verbose === true)),
@@ -111,7 +110,6 @@ export function buildCriServer(core: RuntimeCore, faults: FaultEngine, log: (m: 
       );
     },
   };
-  void empty;
   const imageImpl: grpc.UntypedServiceImplementation = {
     ListImages: unary('ListImages', (r) => core.listImages(r.filter)),
     ImageStatus: unary('ImageStatus', (r) => core.imageStatus(r)),

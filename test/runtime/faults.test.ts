@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CriDeadlineExceededError } from '../../src/cri/errors.js';
+import { CriDeadlineExceededError, CriUnimplementedError } from '../../src/cri/errors.js';
 import { loadFaultFile } from '../../src/runtime/index.js';
 import { IMAGE, create, rejectsWith, runPod, startHarness, status, type Harness } from './helpers.js';
 
@@ -150,5 +150,16 @@ describe('loadFaultFile', () => {
       assert.throws(() => loadFaultFile(p), re, text);
     }
     assert.throws(() => loadFaultFile(join(dir, 'missing.yaml')), /fault file .*missing\.yaml.*ENOENT/);
+  });
+});
+
+describe('fault injection on the event stream', () => {
+  test('GetContainerEvents can fail like containerd 1.6 (UNIMPLEMENTED)', async () => {
+    h.rt.faults.add({ method: 'GetContainerEvents', code: 'UNIMPLEMENTED', message: 'method GetContainerEvents not implemented' });
+    const err = await new Promise<unknown>((resolve) => {
+      h.cri.getContainerEvents().subscribe({ next: () => resolve(new Error('unexpected event')), error: resolve });
+    });
+    assert.ok(err instanceof CriUnimplementedError);
+    assert.equal(err.details, 'method GetContainerEvents not implemented');
   });
 });

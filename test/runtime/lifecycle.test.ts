@@ -92,6 +92,17 @@ describe('pod sandboxes', () => {
     assert.equal(left.containers.length, 0);
   });
 
+  test('a stopped sandbox: CreateContainer NOT_FOUND (no sandbox task), StartContainer fails with StartError', async () => {
+    const pod = await runPod(h, 'sb-stopped');
+    const early = await create(h, pod, 'early', ['true']);
+    await h.cri.stopPodSandbox({ podSandboxId: pod.id });
+    await rejectsWith(create(h, pod, 'late', ['true']), 'NOT_FOUND', 'failed to get sandbox container task');
+    await rejectsWith(h.cri.startContainer({ containerId: early }), 'UNKNOWN', `sandbox container "${pod.id}" is not running`);
+    const s = await status(h, early);
+    assert.equal(s.reason, 'StartError');
+    assert.equal(s.exitCode, 128);
+  });
+
   test('RemovePodSandbox on a READY sandbox with a running container stops and removes everything', async () => {
     const pod = await runPod(h, 'sb-rm-ready');
     const a = await run(h, pod, 'a', ['sleep', '30']);

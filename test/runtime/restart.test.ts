@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,9 @@ describe('restart recovery from the state dir', () => {
     const stateDir = await mkdtemp(join(tmpdir(), 'rt-restart-'));
     const flag = join(stateDir, 'go');
     const h1 = await startHarness({ stateDir, killOnClose: false });
+    let h2: Awaited<ReturnType<typeof startHarness>> | undefined;
+    const groups: number[] = [];
+    try {
     await h1.cri.pullImage({ image: { image: IMAGE } });
     const pod = await runPod(h1, 'survivor', { annotations: { keep: 'me' } });
     const live = await run(h1, pod, 'live', ['sh', '-c', `echo before; while [ ! -e ${flag} ]; do sleep 0.05; done; echo after; exec sleep 30`]);
@@ -30,14 +33,15 @@ describe('restart recovery from the state dir', () => {
     await waitFor('first log line', async () => (await readLog(pod, 'live')).includes('before'));
     const livePid = await pidOf(h1, live);
     const deadPid = await pidOf(h1, dies);
+    groups.push(livePid, deadPid);
     await waitFor('start times recorded', async () => JSON.parse((await h1.cri.containerStatus({ containerId: dies, verbose: true })).info.info!).pidStartTime);
     await h1.close();
     assert.ok(alive(livePid) && alive(deadPid), 'killOnClose:false leaves processes running');
     process.kill(-deadPid, 'SIGKILL');
     await waitFor('killed process to go', async () => !alive(deadPid));
 
-    const h2 = await startHarness({ stateDir });
-    try {
+    h2 = await startHarness({ stateDir });
+    {
       const sb = (await h2.cri.podSandboxStatus({ podSandboxId: pod.id })).status!;
       assert.equal(sb.state, 'SANDBOX_READY');
       assert.deepEqual(sb.annotations, { keep: 'me' });
@@ -73,17 +77,23 @@ describe('restart recovery from the state dir', () => {
       assert.ok(!alive(livePid));
       await h2.cri.startContainer({ containerId: idle });
       await waitExited(h2, idle);
+    }
     } finally {
-      await h2.close();
+      await h1.close();
+      await h2?.close();
+      for (const pid of groups) if (alive(pid)) process.kill(-pid, 'SIGKILL');
     }
   });
 
-  test('a found-again process that dies on its own is reported EXITED 255 Unknown by /proc polling', async () => {
+  test('a found-again process that dies on its own is reported EXITED 255 Unknown by /proc polling', async (t) => {
     const stateDir = await mkdtemp(join(tmpdir(), 'rt-restart2-'));
     const h1 = await startHarness({ stateDir, killOnClose: false, autoPullImages: true });
     const pod = await runPod(h1);
     const id = await run(h1, pod, 'later', ['sleep', '30']);
     const pid = await pidOf(h1, id);
+    t.after(() => {
+      if (alive(pid)) process.kill(-pid, 'SIGKILL');
+    });
     await waitFor('start time', async () => JSON.parse((await h1.cri.containerStatus({ containerId: id, verbose: true })).info.info!).pidStartTime);
     await h1.close();
     const h2 = await startHarness({ stateDir });
@@ -113,6 +123,46 @@ describe('restart recovery from the state dir', () => {
       assert.equal(s.exitCode, 137);
     } finally {
       await h2.close();
+    }
+  });
+});
+
+describe('launcher process', () => {
+  test('if the launcher dies, running containers are watched via /proc and new ones still start', async () => {
+    const h = await startHarness({ autoPullImages: true });
+    try {
+      const pod = await runPod(h);
+      const before = await run(h, pod, 'before', ['sleep', '30']);
+      const launchers = readdirSync('/proc')
+        .filter((d) => /^\d+$/.test(d))
+        .filter((d) => {
+          try {
+            const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+            const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+            return ppid === process.pid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('launcher-process');
+          } catch {
+            return false;
+          }
+        });
+      assert.equal(launchers.length, 1, 'one launcher process per runtime');
+      process.kill(Number(launchers[0]), 'SIGKILL');
+      // A new launcher is started; containers start again.
+      const after = await waitFor('a start after the launcher died', async () => {
+        try {
+          return await run(h, pod, `after${Date.now()}`, ['sh', '-c', 'exit 7']);
+        } catch {
+          return null;
+        }
+      }, 5000);
+      assert.equal((await waitExited(h, after)).exitCode, 7);
+      // The orphaned container is still known and can be stopped (exit seen by polling /proc).
+      assert.equal((await status(h, before)).state, 'CONTAINER_RUNNING');
+      await h.cri.stopContainer({ containerId: before, timeout: 0 });
+      const s = await status(h, before);
+      assert.equal(s.state, 'CONTAINER_EXITED');
+      assert.equal(s.exitCode, 137);
+    } finally {
+      await h.close();
     }
   });
 });
