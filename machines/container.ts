@@ -30,6 +30,7 @@ import {
   type KillCause,
 } from './grace.js';
 import { restartAfterKill, shouldRestart, type ContainerRole } from './restart-policy.js';
+import { probeMachine, type ProbeInput, type ProbeToParentEvent } from './probe.js';
 import {
   errorInfo,
   type ActorErrorShape,
@@ -148,7 +149,7 @@ export type ContainerEvent =
   | { type: 'DELETE'; gracePeriodOverride?: number; force?: boolean; at: number }
   | { type: 'RUNTIME.STATUS'; status: InstanceStatus; at: number }
   | { type: 'SPEC_UPDATE'; container: Container; at: number }
-  | { type: 'PROBE.RESULT'; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
+  | ProbeToParentEvent
   | { type: 'RESUME'; at: number };
 
 /** Sent to the pod (the parent) as the container moves. */
@@ -157,6 +158,7 @@ export type ContainerToPodEvent =
   | { type: 'CONTAINER.STARTED'; name: string }
   | { type: 'CONTAINER.START_FAILED'; name: string }
   | { type: 'CONTAINER.READY'; name: string; ready: boolean; started: boolean }
+  | { type: 'CONTAINER.PROBE'; name: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
   | { type: 'CONTAINER.EXITED'; name: string; exitCode: number; willRestart: boolean }
   | { type: 'CONTAINER.STOPPED'; name: string }
   | { type: 'CONTAINER.CHANGED'; name: string };
@@ -190,6 +192,23 @@ function terminatedWith(context: ContainerContext, status: InstanceStatus) {
   };
 }
 
+/** One prober worker per (instance, probe type); all three are invoked, absent probes finish at once. */
+function probeInput(context: ContainerContext, type: 'liveness' | 'readiness' | 'startup'): ProbeInput {
+  const c = context.container;
+  return {
+    type,
+    probe: type === 'liveness' ? c.livenessProbe : type === 'readiness' ? c.readinessProbe : c.startupProbe,
+    pod: context.pod,
+    container: c,
+    containerId: context.instance?.id ?? '',
+    podIP: context.sandbox?.ip ?? '',
+    startedAt: context.instance?.startedAt ?? context.now,
+    now: context.now,
+    // The startup probe gates liveness and readiness (prober: they run only once started).
+    gated: type !== 'startup' && !!c.startupProbe,
+  };
+}
+
 /** A container actor run on its own (an embedder's, or a graph traversal's) has no pod to tell. */
 function hasParent(self: unknown): boolean {
   return !!(self as { _parent?: unknown })._parent;
@@ -210,6 +229,7 @@ export const containerMachine = setup({
     input: {} as ContainerInput,
   },
   actors: {
+    probe: probeMachine,
     inspectImage: notProvided('inspectImage') as unknown as ReturnType<typeof fromPromise<InspectImageOutput, InspectImageInput>>,
     pullImage: notProvided('pullImage') as unknown as ReturnType<typeof fromPromise<PullImageOutput, PullImageInput>>,
     createContainer: notProvided('createContainer') as unknown as ReturnType<typeof fromPromise<CreateContainerOutput, CreateContainerInput>>,
@@ -302,6 +322,10 @@ export const containerMachine = setup({
             }),
     });
     }),
+    notifyProbe: enqueueActions(({ context, event, self, enqueue }) => {
+      if (event.type !== 'PROBE.RESULT' || !hasParent(self)) return;
+      enqueue.sendParent({ type: 'CONTAINER.PROBE', name: context.container.name, probe: event.probe, result: event.result, output: event.output, at: event.at });
+    }),
     notifyChanged: enqueueActions(({ context, self, enqueue }) => {
       if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.CHANGED', name: context.container.name });
     }),
@@ -378,12 +402,9 @@ export const containerMachine = setup({
         },
       };
     }),
-    beginProbeKill: enqueueActions(({ context, event, self, enqueue }, params: { cause: KillCause }) => {
+    beginProbeKill: enqueueActions(({ context, enqueue }, params: { cause: KillCause }) => {
       const name = context.container.name;
       const restart = restartAfterKill(context.role, context.pod.spec.restartPolicy ?? 'Always');
-      const output = (event as { output?: string }).output ?? '';
-      const probe = params.cause === 'LivenessProbe' ? 'liveness' : 'startup';
-      if (hasParent(self)) enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.Unhealthy, message: msg.probeFailedMessage(probe, output) }));
       const message =
         context.role === 'regular'
           ? params.cause === 'LivenessProbe'
@@ -408,6 +429,10 @@ export const containerMachine = setup({
       if (event.probe === 'startup' && event.result === 'success') started = true;
       if (event.probe === 'readiness') ready = started && event.result === 'success';
       if (event.probe === 'startup' && event.result === 'success' && !context.container.readinessProbe) ready = true;
+      if (event.probe === 'startup' && event.result === 'success' && !context.started) {
+        enqueue.sendTo('livenessProbe', { type: 'UNGATE', at: event.at });
+        enqueue.sendTo('readinessProbe', { type: 'UNGATE', at: event.at });
+      }
       if (started === context.started && ready === context.ready) return;
       enqueue.assign({ started, ready });
       if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.READY', name: context.container.name, ready, started });
@@ -790,6 +815,13 @@ export const containerMachine = setup({
 
     Running: {
       meta: { status: 'running' },
+      // Probers live as long as this instance runs; leaving Running (a kill or an exit) stops
+      // liveness and startup probing, as the kubelet does once termination starts.
+      invoke: [
+        { id: 'startupProbe', src: 'probe', input: ({ context }) => probeInput(context, 'startup') },
+        { id: 'livenessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'liveness') },
+        { id: 'readinessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'readiness') },
+      ],
       entry: [
         assign({ started: ({ context }) => !context.container.startupProbe, ready: ({ context }) => !context.container.startupProbe && !context.container.readinessProbe }),
         'notifyChanged',
@@ -839,15 +871,16 @@ export const containerMachine = setup({
           {
             guard: 'isLivenessFailure',
             target: 'Terminating',
-            actions: ['observe', { type: 'beginProbeKill', params: { cause: 'LivenessProbe' as KillCause } }],
+            actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'LivenessProbe' as KillCause } }],
           },
           {
             guard: 'isStartupFailure',
             target: 'Terminating',
-            actions: ['observe', { type: 'beginProbeKill', params: { cause: 'StartupProbe' as KillCause } }],
+            actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'StartupProbe' as KillCause } }],
           },
-          { actions: ['observe', 'applyProbeResult'] },
+          { actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
         ],
+        'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
       },
     },
 
@@ -858,6 +891,8 @@ export const containerMachine = setup({
     Terminating: {
       meta: { status: 'running' },
       initial: 'Deciding',
+      // Readiness goes on until the container stops (liveness/startup stopped with Running).
+      invoke: { id: 'readinessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'readiness') },
       entry: [
         { type: 'record', params: ({ context }) => ({ type: 'Normal', reason: msg.EventReason.Killing, message: context.kill?.message ?? msg.stoppingContainerMessage(context.container.name) }) },
         'notifyChanged',
@@ -866,6 +901,8 @@ export const containerMachine = setup({
         // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
         DELETE: { actions: ['observe', 'noteDeletion', assign(({ context }) => ({ kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!context.deletion?.force } : context.kill }))] },
         'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
+        'PROBE.RESULT': { guard: ({ event }) => event.probe === 'readiness', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
+        'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
       },
       states: {
         Deciding: {
@@ -915,10 +952,19 @@ export const containerMachine = setup({
                 ? FORCE_DELETE_STOP_TIMEOUT_SECONDS
                 : stopTimeoutSeconds(context.kill?.graceSeconds ?? 0, context.kill?.preStopElapsedMs ?? 0),
             }),
-            onDone: {
-              target: 'Stopped',
-              actions: ['observeDone', assign(({ context, event }) => terminatedWith(context, { ...context.instance!, ...event.output, state: 'exited' }))],
-            },
+            onDone: [
+              {
+                // A created instance that never ran is not a termination: the previous
+                // one stays state.terminated/lastState, as the kubelet's status shows it.
+                guard: ({ context }) => context.instance?.state === 'created',
+                target: 'Stopped',
+                actions: ['observeDone', assign(({ context }) => ({ instance: undefined, staleIds: [...context.staleIds, context.instance!.id] }))],
+              },
+              {
+                target: 'Stopped',
+                actions: ['observeDone', assign(({ context, event }) => terminatedWith(context, { ...context.instance!, ...event.output, state: 'exited' }))],
+              },
+            ],
             onError: [
               {
                 // CRI NotFound is ignored: the container is already gone.

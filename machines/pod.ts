@@ -74,7 +74,10 @@ export type PodEvent =
   | { type: 'RESUME'; at: number };
 
 /** Emitted for the manager: Kubernetes events, stamped and counted there. */
-export type PodEmitted = { type: 'k8s.event'; event: EventRecord };
+export type PodEmitted =
+  | { type: 'k8s.event'; event: EventRecord }
+  /** A probe's thresholded result changed (for embedders' probe streams). */
+  | { type: 'probe.result'; container: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number };
 
 const notProvided = (name: string) =>
   fromPromise<never, unknown>(async () => {
@@ -266,6 +269,12 @@ export const podMachine = setup({
   initial: 'CreatingSandbox',
   on: {
     'CONTAINER.EVENT': { actions: 'forwardContainerEvent' },
+    'CONTAINER.PROBE': {
+      actions: emit(({ event }) => {
+        const e = event as Extract<PodEvent, { type: 'CONTAINER.PROBE' }>;
+        return { type: 'probe.result' as const, container: e.name, probe: e.probe, result: e.result, output: e.output, at: e.at };
+      }),
+    },
     'RUNTIME.CONTAINER': { actions: ['observe', 'forwardToContainer'] },
     'PROBE.RESULT': { actions: ['observe', 'forwardToContainer'] },
     RESUME: {

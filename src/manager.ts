@@ -9,6 +9,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { podMachine, type PodConfig } from '../machines/pod.js';
 import { containerMachine, type ContainerConfig } from '../machines/container.js';
+import { probeMachine } from '../machines/probe.js';
 import type { BackOffPolicy } from '../machines/backoff.js';
 import { createRuntimeActors, type RuntimeActors } from './actors/index.js';
 import { CriClient } from './cri/client.js';
@@ -26,6 +27,15 @@ export interface TransitionRecord {
   to: string;
   event: string;
   timestamp: string;
+}
+
+export interface ProbeResultRecord {
+  pod: Pod;
+  container: string;
+  probe: 'liveness' | 'readiness' | 'startup';
+  result: 'success' | 'failure';
+  output?: string;
+  at: number;
 }
 
 export interface PodStatusUpdate {
@@ -79,6 +89,8 @@ export class RuntimeManager {
   readonly events$ = new Subject<Event>();
   readonly status$ = new Subject<PodStatusUpdate>();
   readonly transitions$ = new Subject<TransitionRecord>();
+  /** Every change of a probe's thresholded result (liveness, readiness, startup). */
+  readonly probes$ = new Subject<ProbeResultRecord>();
   readonly recorder: EventRecorder;
   private readonly pods = new Map<string, PodEntry>();
   private readonly pleg?: Pleg;
@@ -103,6 +115,7 @@ export class RuntimeManager {
     };
     const container = containerMachine.provide({
       actors: {
+        probe: probeMachine.provide({ actors: { runProbe: actors.runProbe } }),
         inspectImage: actors.inspectImage,
         pullImage: actors.pullImage,
         createContainer: actors.createContainer,
@@ -184,6 +197,7 @@ export class RuntimeManager {
       if (e.event.fieldPath) ref.fieldPath = e.event.fieldPath;
       this.events$.next(this.recorder.recordRef(ref, e.event.type, e.event.reason, e.event.message));
     });
+    actor.on('probe.result', (e) => this.probes$.next({ pod: entry.pod, container: e.container, probe: e.probe, result: e.result, output: e.output, at: e.at }));
     entry.subscription = actor.subscribe({
       next: () => this.markDirty(entry),
       error: (err) => this.opts.log?.(`pod ${label}: actor error: ${(err as Error).message}`),

@@ -9,6 +9,7 @@ import type { ContainerStatus } from '../cri/types.js';
 import { realClock, type Clock } from '../clock.js';
 import { generateContainerConfig, generatePodSandboxConfig } from '../kuberuntime/config.js';
 import { runHandler } from './run-handler.js';
+import { createProbeActor } from './probe.js';
 import type {
   CreateContainerInput,
   CreateContainerOutput,
@@ -124,6 +125,9 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
     ),
 
     runHandler: fromPromise<RunHandlerOutput, RunHandlerInput>(({ input, signal }) => runHandler({ client, clock }, input, signal)),
+
+    /** One probe attempt (exec, httpGet, tcpSocket, grpc); the probe chart does the counting. */
+    runProbe: createProbeActor({ client, clock }),
 
     stopContainer: fromPromise<StopContainerOutput, StopContainerInput>(({ input, signal }) =>
       guard(async () => {

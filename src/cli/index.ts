@@ -4,10 +4,11 @@ import { registerRunCommand } from './run.js';
 import { exportMachines, type ExportFormat } from './export-machines.js';
 import { containerMachine } from '../../machines/container.js';
 import { podMachine } from '../../machines/pod.js';
+import { probeMachine } from '../../machines/probe.js';
 
 /** The charts `statelet export-machines` writes, by file name. */
 export async function allMachines() {
-  const machines: Record<string, import('xstate').AnyStateMachine> = { container: containerMachine, pod: podMachine };
+  const machines: Record<string, import('xstate').AnyStateMachine> = { container: containerMachine, pod: podMachine, probe: probeMachine };
   return machines;
 }
 
