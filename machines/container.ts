@@ -286,6 +286,17 @@ export const containerMachine = setup({
       !!context.lastTermination &&
       restartDelay(context.backOff, context.lastTermination.finishedAt ?? context.now, context.now, context.config.backOff).inBackOff,
     isDeleting: ({ context }) => context.deleting,
+    notDeleting: ({ context }) => !context.deleting,
+    /** A START after an earlier instance: a new attempt (sandbox re-created). */
+    ranBefore: ({ context }) => !!context.lastTermination || !!context.instance,
+    /** Config generation failed before the runtime was asked (CreateContainerConfigError). */
+    isConfigError: ({ event }) => ((event as { error?: { name?: string } }).error)?.name === 'CreateContainerConfigError',
+    exitedDuringPostStart: ({ context }) => context.instance?.state === 'exited',
+    isReadinessResult: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'readiness',
+    /** The instance was created but never started. */
+    neverStarted: ({ context }) => context.instance?.state === 'created',
+    /** CRI NotFound: the container is already gone. */
+    isNotFound: ({ event }) => errorInfo((event as { error?: unknown }).error).notFound === true,
     hasInstance: ({ context }) => !!context.instance && context.instance.state !== 'exited',
     hashChanged: ({ context, event }) => event.type === 'SPEC_UPDATE' && containerHash(event.container) !== context.hash,
     isLivenessFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'liveness' && event.result === 'failure',
@@ -494,7 +505,7 @@ export const containerMachine = setup({
         START: [
           {
             // A re-run in a new sandbox is a new attempt (kubelet: restartCount = previous + 1).
-            guard: ({ context }) => !!context.lastTermination || !!context.instance,
+            guard: 'ranBefore',
             target: 'Pulling',
             actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1, instance: undefined })],
           },
@@ -669,7 +680,7 @@ export const containerMachine = setup({
         onError: [
           {
             // Config generation failed before the runtime was asked (missing configmap, ...).
-            guard: ({ event }) => (event.error as { name?: string })?.name === 'CreateContainerConfigError',
+            guard: 'isConfigError',
             target: 'CreateContainerConfigError',
             actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).message })],
           },
@@ -693,7 +704,7 @@ export const containerMachine = setup({
         'notifyChanged',
         'notifyStartFailed',
       ],
-      always: { guard: ({ context }) => context.deleting, target: 'Exited' },
+      always: { guard: 'isDeleting', target: 'Exited' },
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
@@ -709,7 +720,7 @@ export const containerMachine = setup({
         'notifyChanged',
         'notifyStartFailed',
       ],
-      always: { guard: ({ context }) => context.deleting, target: 'Exited' },
+      always: { guard: 'isDeleting', target: 'Exited' },
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
@@ -723,7 +734,7 @@ export const containerMachine = setup({
       entry: ['notifyChanged', 'removeStaleInstances'],
       always: {
         // Deleted while it was being created: kill the created instance, no restart.
-        guard: ({ context }) => context.deleting,
+        guard: 'isDeleting',
         target: 'Terminating',
         actions: 'beginDeletionKill',
       },
@@ -829,7 +840,7 @@ export const containerMachine = setup({
       ],
       always: {
         // It already exited while postStart ran.
-        guard: ({ context }) => context.instance?.state === 'exited',
+        guard: 'exitedDuringPostStart',
         target: 'ExitDecision',
         actions: assign(({ context }) => terminatedWith(context, context.instance!)),
       },
@@ -901,7 +912,7 @@ export const containerMachine = setup({
         // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
         DELETE: { actions: ['observe', 'noteDeletion', assign(({ context }) => ({ kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!context.deletion?.force } : context.kill }))] },
         'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
-        'PROBE.RESULT': { guard: ({ event }) => event.probe === 'readiness', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
+        'PROBE.RESULT': { guard: 'isReadinessResult', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
         'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
       },
       states: {
@@ -956,7 +967,7 @@ export const containerMachine = setup({
               {
                 // A created instance that never ran is not a termination: the previous
                 // one stays state.terminated/lastState, as the kubelet's status shows it.
-                guard: ({ context }) => context.instance?.state === 'created',
+                guard: 'neverStarted',
                 target: 'Stopped',
                 actions: ['observeDone', assign(({ context }) => ({ instance: undefined, staleIds: [...context.staleIds, context.instance!.id] }))],
               },
@@ -968,7 +979,7 @@ export const containerMachine = setup({
             onError: [
               {
                 // CRI NotFound is ignored: the container is already gone.
-                guard: ({ event }) => errorInfo(event.error).notFound === true,
+                guard: 'isNotFound',
                 target: 'Stopped',
                 actions: ['observeDone', assign(({ context }) => terminatedWith(context, { ...context.instance!, state: 'exited', exitCode: context.instance?.exitCode ?? 137, finishedAt: context.instance?.finishedAt ?? context.now }))],
               },
@@ -1087,7 +1098,7 @@ export const containerMachine = setup({
       on: {
         // Sandbox re-created: init containers run again, and under Always/OnFailure regular ones too.
         START: {
-          guard: ({ context }) => !context.deleting,
+          guard: 'notDeleting',
           target: 'Pulling',
           actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1 })],
         },

@@ -137,6 +137,18 @@ export const podMachine = setup({
       allSpecContainers(context.pod).filter((c) => roleOf(context.pod, c.name) !== 'sidecar').every((c) => isDown(context.refs[c.name])),
     allContainersDown: ({ context }) => allSpecContainers(context.pod).every((c) => isDown(context.refs[c.name])),
     isDeleting: ({ context }) => !!context.deletion,
+    /** The init container being run exited 0 and will not run again. */
+    currentInitCompleted: ({ context, event }) => {
+      const cur = context.pod.spec.initContainers?.[context.initIndex];
+      return event.type === 'CONTAINER.EXITED' && !!cur && cur.name === event.name && !isSidecar(cur) && event.exitCode === 0 && !event.willRestart;
+    },
+    /** The sidecar being started runs and its startup probe (if any) passed. */
+    currentSidecarStarted: ({ context, event }) => {
+      const cur = context.pod.spec.initContainers?.[context.initIndex];
+      if (!cur || !isSidecar(cur) || (event as { name?: string }).name !== cur.name) return false;
+      if (event.type === 'CONTAINER.READY') return event.started;
+      return context.refs[cur.name]!.getSnapshot().context.started;
+    },
     isCurrentApp: ({ context, event }) => (event as { name?: string }).name === context.pod.spec.containers[context.appIndex]?.name,
     /** restartPolicy Never: a dead sandbox is not re-created once containers have run (computePodActions). */
     noSandboxRecreate: ({ context }) =>
@@ -333,10 +345,7 @@ export const podMachine = setup({
           { guard: 'initFailedForGood', target: 'Completing', actions: 'observe' },
           {
             // A regular init container completed: on to the next.
-            guard: ({ context, event }) => {
-              const cur = context.pod.spec.initContainers?.[context.initIndex];
-              return !!cur && cur.name === event.name && !isSidecar(cur) && event.exitCode === 0 && !event.willRestart;
-            },
+            guard: 'currentInitCompleted',
             target: 'Initializing',
             reenter: true,
             actions: assign({ initIndex: ({ context }) => context.initIndex + 1 }),
@@ -344,19 +353,13 @@ export const podMachine = setup({
         ],
         'CONTAINER.STARTED': {
           // A sidecar is "done" for ordering once it runs (and its startup probe passed).
-          guard: ({ context, event }) => {
-            const cur = context.pod.spec.initContainers?.[context.initIndex];
-            return !!cur && cur.name === event.name && isSidecar(cur) && context.refs[cur.name]!.getSnapshot().context.started;
-          },
+          guard: 'currentSidecarStarted',
           target: 'Initializing',
           reenter: true,
           actions: assign({ initIndex: ({ context }) => context.initIndex + 1 }),
         },
         'CONTAINER.READY': {
-          guard: ({ context, event }) => {
-            const cur = context.pod.spec.initContainers?.[context.initIndex];
-            return !!cur && cur.name === event.name && isSidecar(cur) && event.started;
-          },
+          guard: 'currentSidecarStarted',
           target: 'Initializing',
           reenter: true,
           actions: assign({ initIndex: ({ context }) => context.initIndex + 1 }),

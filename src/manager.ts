@@ -101,6 +101,7 @@ export class RuntimeManager {
   private readonly inspect?: (ev: InspectionEvent) => void;
   private readonly lastValues = new Map<string, string>();
   private readonly rootLabels = new Map<string, string>();
+  private dirty: PodEntry[] = [];
 
   constructor(private readonly opts: RuntimeManagerOptions) {
     if (!opts.client && !opts.endpoint) throw new Error('RuntimeManager: give a CRI client or an endpoint');
@@ -282,11 +283,21 @@ export class RuntimeManager {
     }
   }
 
-  /** Status is derived lazily: many events in one tick cost one status computation. */
+  /**
+   * Status is derived lazily: every pod changed since the last turn of the event
+   * loop is recomputed once, however many events it processed meanwhile.
+   */
   private markDirty(entry: PodEntry): void {
     if (entry.dirty) return;
     entry.dirty = true;
-    queueMicrotask(() => this.flushStatus(entry));
+    this.dirty.push(entry);
+    if (this.dirty.length === 1) {
+      setImmediate(() => {
+        const batch = this.dirty;
+        this.dirty = [];
+        for (const e of batch) if (e.dirty) this.flushStatus(e);
+      });
+    }
   }
 
   private flushStatus(entry: PodEntry): void {

@@ -128,6 +128,9 @@ export class Pleg {
       const prev = this.containerStates.get(c.id);
       if (prev === c.state) continue;
       this.containerStates.set(c.id, c.state);
+      // The charts learn of CREATED and RUNNING from their own CRI calls; only an exit or
+      // an UNKNOWN state is news, and only ContainerStatus carries the exit code and times.
+      if (c.state !== 'CONTAINER_EXITED' && c.state !== 'CONTAINER_UNKNOWN') continue;
       changed.push({ id: c.id, uid: c.labels[POD_UID_LABEL] ?? '', name: c.labels[CONTAINER_NAME_LABEL] ?? c.metadata?.name ?? '' });
     }
     for (const id of this.containerStates.keys()) if (!seen.has(id)) this.containerStates.delete(id);

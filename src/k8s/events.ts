@@ -60,6 +60,11 @@ export interface EventRecorderOptions {
   maxEvents?: number;
 }
 
+/** Events are flat but for two small objects: copying those is enough (and much cheaper than structuredClone). */
+function copyEvent(ev: Event): Event {
+  return { ...ev, metadata: { ...ev.metadata }, involvedObject: { ...ev.involvedObject }, source: ev.source ? { ...ev.source } : undefined };
+}
+
 export class EventRecorder {
   private readonly now: () => number;
   private readonly source: EventSource;
@@ -118,7 +123,7 @@ export class EventRecorder {
       const oldest = this.events.keys().next().value as string;
       this.events.delete(oldest);
     }
-    return structuredClone(ev);
+    return copyEvent(ev);
   }
 
   /** client-go names events `<object>.<hex unix nanos>`; kept unique within this recorder. */
@@ -137,7 +142,7 @@ export class EventRecorder {
       if (filter.uid !== undefined && o.uid !== filter.uid) continue;
       if (filter.namespace !== undefined && o.namespace !== filter.namespace) continue;
       if (filter.name !== undefined && o.name !== filter.name) continue;
-      out.push(structuredClone(ev));
+      out.push(copyEvent(ev));
     }
     // Map order is update order; stable sort keeps it for equal (second-precision) timestamps.
     return out.sort((a, b) => Date.parse(a.lastTimestamp) - Date.parse(b.lastTimestamp));

@@ -76,19 +76,33 @@ export class StreamTail {
   /** Something was written to the raw file: read what is new (coalesces bursts). */
   kick(): void {
     if (this.closed) return;
+    void this.pump();
+  }
+
+  /**
+   * The one way to read: at most one read runs at a time (two reads from the
+   * same offset would copy lines twice), and a request made while one runs
+   * makes it go round once more. Resolves when reading has stopped.
+   */
+  private pump(): Promise<void> {
     if (this.reading) {
       this.again = true;
-      return;
+      return this.reading;
     }
-    this.reading = this.readToEnd()
-      .catch(this.onError)
-      .finally(() => {
-        this.reading = null;
-        if (this.again) {
+    const run = async (): Promise<void> => {
+      try {
+        do {
           this.again = false;
-          this.kick();
-        }
-      });
+          await this.readToEnd().catch(this.onError);
+        } while (this.again);
+      } finally {
+        this.reading = null;
+      }
+    };
+    // `run` reaches its first await before its finally can run, so this
+    // assignment always precedes the reset.
+    this.reading = run();
+    return this.reading;
   }
 
   private async readToEnd(): Promise<void> {
@@ -148,8 +162,12 @@ export class StreamTail {
   }
 
   /**
-   * Reads what is left. With `eof` (the process is gone) a trailing line
-   * without newline is written as a full line, as containerd does at EOF.
+   * Reads what is left, then stops reading. With `eof` (the process is gone)
+   * a trailing line without newline is written with the P tag, as
+   * containerd's CRI logger does at EOF (so `kubectl logs` adds no newline
+   * the app never wrote). Without `eof` (the runtime goes away, the process
+   * lives on) it stays unwritten: the persisted offset excludes it and the
+   * next runtime reads it again.
    */
   async finish(eof: boolean): Promise<void> {
     if (this.closed) return;
@@ -157,11 +175,15 @@ export class StreamTail {
     // Most containers never write: one stat instead of open+read+close. (The
     // change event for a last write may still be in flight, so always check.)
     const grown = this.fh !== null || ((await stat(this.rawPath).catch(() => null))?.size ?? 0) > this.offset;
-    if (grown) await this.readToEnd().catch(this.onError);
+    // Through the guard: a kick() during the stat may have started a read.
+    if (grown || this.reading) await this.pump();
+    while (this.reading) await this.reading;
+    // A concurrent finish() may have completed while this one waited.
+    if (this.closed) return;
     this.closed = true;
     if (eof && this.partialLen > 0) {
       const ts = rfc3339Nano(nowNs());
-      this.out.write(Buffer.concat([Buffer.from(`${ts} ${this.stream} F `), ...this.partial, Buffer.from('\n')]));
+      this.out.write(Buffer.concat([Buffer.from(`${ts} ${this.stream} P `), ...this.partial, Buffer.from('\n')]));
       this.partial = [];
       this.partialLen = 0;
     }

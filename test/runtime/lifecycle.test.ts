@@ -307,7 +307,7 @@ describe('ExecSync', () => {
 });
 
 describe('logs', () => {
-  test('CRI log format: timestamped stdout/stderr records, P for long lines, F for a final partial line', async () => {
+  test('CRI log format: timestamped stdout/stderr records, P for long lines and for a last line without newline (containerd)', async () => {
     const pod = await runPod(h);
     const long = 'x'.repeat(20000);
     const id = await run(h, pod, 'logs', ['sh', '-c', `echo one; echo two >&2; printf '%s\\n' ${long}; printf tail`]);
@@ -318,9 +318,36 @@ describe('logs', () => {
     for (const l of lines) assert.match(l.slice(0, 80), LOG_LINE);
     const rec = lines.map((l) => l.split(' ').slice(1, 3).join(' ') + ' ' + l.split(' ').slice(3).join(' ').length);
     // stdout and stderr are separate streams: their relative order is not defined (as in containerd).
-    assert.deepEqual(rec.filter((r) => r.startsWith('stdout')), ['stdout F 3', 'stdout P 16384', 'stdout F 3616', 'stdout F 4']);
+    assert.deepEqual(rec.filter((r) => r.startsWith('stdout')), ['stdout F 3', 'stdout P 16384', 'stdout F 3616', 'stdout P 4']);
     assert.deepEqual(rec.filter((r) => r.startsWith('stderr')), ['stderr F 3']);
     assert.equal((await status(h, id)).logPath, join(pod.config.logDirectory!, 'logs/0.log'));
+  });
+
+  test('output written right after start reaches the CRI log while the container runs (30 started at once)', async () => {
+    // The raw file's change notification for the first write must find the
+    // log copier already registered; the containers then go quiet, so a
+    // missed notification would leave their logs empty until they exit.
+    const pod = await runPod(h, 'early-output');
+    const names = Array.from({ length: 30 }, (_, i) => `early${i}`);
+    const ids = await Promise.all(names.map((n) => run(h, pod, n, ['sh', '-c', 'echo ready; exec sleep 30'])));
+    try {
+      const missing = await waitFor(
+        'every log to hold "ready"',
+        async () => {
+          const logs = await Promise.all(names.map((n) => readLog(pod, n)));
+          const without = names.filter((_, i) => !/ stdout F ready\n$/.test(logs[i]!));
+          return without.length === 0 ? [] : null;
+        },
+        5000,
+      ).catch(async () => {
+        const logs = await Promise.all(names.map((n) => readLog(pod, n)));
+        return names.filter((_, i) => !/ stdout F ready\n$/.test(logs[i]!));
+      });
+      assert.deepEqual(missing, [], 'containers whose "ready" never reached the CRI log');
+      for (const id of ids) assert.equal((await status(h, id)).state, 'CONTAINER_RUNNING');
+    } finally {
+      await h.cri.removePodSandbox({ podSandboxId: pod.id });
+    }
   });
 
   test('an empty log_directory means no log file', async () => {

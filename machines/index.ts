@@ -1,0 +1,9 @@
+// The charts and the pure kubelet rules beside them.
+export * from './container.js';
+export * from './pod.js';
+export * from './probe.js';
+export * from './types.js';
+export * from './backoff.js';
+export * from './grace.js';
+export * from './restart-policy.js';
+export * from './phase.js';

@@ -1,0 +1,24 @@
+// statelet's library API: the machines, the manager, the CRI client, the
+// embedded runtime and the Kubernetes shapes.
+export * from '../machines/index.js';
+export { RuntimeManager, stateString, type RuntimeManagerOptions, type TransitionRecord, type PodStatusUpdate, type ProbeResultRecord } from './manager.js';
+export { createRuntimeActors, toInstanceStatus, type RuntimeActors, type RuntimeActorOptions } from './actors/index.js';
+export { runHandler, HookError, KUBE_VERSION } from './actors/run-handler.js';
+export { createProbeActor } from './actors/probe.js';
+export { Pleg, type PlegEvent } from './pleg.js';
+export { podStatusFrom, containerStatusFrom } from './status.js';
+export { realClock, type Clock } from './clock.js';
+export { CriClient, normalizeEndpoint, DEFAULT_RUNTIME_REQUEST_TIMEOUT_MS, type CriClientOptions, type CallOptions } from './cri/client.js';
+export * from './cri/errors.js';
+export { loadCriProto } from './cri/proto.js';
+/** CRI v1 message shapes (runtime.v1), kept apart from the Kubernetes types of the same names. */
+export type * as cri from './cri/types.js';
+export { startEmbeddedRuntime, loadFaultFile, type EmbeddedRuntime, type EmbeddedRuntimeOptions, type FaultRule, type FaultController } from './runtime/index.js';
+export { startInspectionServer, type InspectionServer, type InspectionServerOptions } from './inspect/server.js';
+export { loadPod, parseManifest, applyDefaults, validatePod, ManifestError, type FieldError } from './k8s/manifest.js';
+export { EventRecorder } from './k8s/events.js';
+export type * from './k8s/types.js';
+export type { ContainerConfig as ContainerMachineConfig } from '../machines/container.js';
+export * as messages from './k8s/messages.js';
+export { generateContainerConfig, generatePodSandboxConfig } from './kuberuntime/config.js';
+export * from './kuberuntime/labels.js';
