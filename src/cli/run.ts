@@ -13,6 +13,7 @@ import { RuntimeManager, type TransitionRecord } from '../manager.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
 import { startInspectionServer, type InspectionServer } from '../inspect/server.js';
 import { topState } from '../status.js';
+import { podLogDirectory } from '../kuberuntime/config.js';
 
 export interface RunOptions {
   runtimeEndpoint?: string;
@@ -129,9 +130,10 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     });
     err(`inspector: ${inspector.url} (WebSocket ${inspector.wsUrl})`);
   }
+  const podLogsDir = opts.podLogsDir ?? (runtime ? join(runtime.stateDir, 'pods') : join(tmpdir(), 'statelet-pods'));
   const manager = new RuntimeManager({
     client,
-    podLogsDir: opts.podLogsDir ?? (runtime ? join(runtime.stateDir, 'pods') : join(tmpdir(), 'statelet-pods')),
+    podLogsDir,
     transitions: json,
     inspect: inspector?.inspect,
     backOff:
@@ -158,7 +160,7 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     return 1;
   }
 
-  const view = json ? undefined : new LiveView(manager, pod);
+  const view = json ? undefined : new LiveView(manager, pod, podLogDirectory(podLogsDir, pod));
   let lastStatus: PodStatus | undefined;
   manager.events$.subscribe((ev) => (json ? out(eventLine(ev)) : view!.onEvent(ev)));
   manager.transitions$.subscribe((t: TransitionRecord) => json && out(t));
@@ -303,6 +305,7 @@ class LiveView {
   constructor(
     private readonly manager: RuntimeManager,
     private readonly pod: Pod,
+    private readonly logDir: string,
   ) {}
 
   start(): void {
@@ -329,6 +332,26 @@ class LiveView {
     const events = this.manager.events(this.pod.metadata.uid);
     process.stdout.write(`\nPod ${this.pod.metadata.namespace}/${this.pod.metadata.name} ended: ${status.phase}\n\n`);
     process.stdout.write(events.length ? describeEvents(events, Date.now()) + '\n' : 'Events: <none>\n');
+    this.printLogs(status);
+  }
+
+  /** The tail of each container's last log, like `kubectl logs` (the runtime may not let us read it). */
+  private printLogs(status: PodStatus): void {
+    const all = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? []), ...(status.ephemeralContainerStatuses ?? [])];
+    for (const c of all) {
+      const file = join(this.logDir, c.name, `${c.restartCount}.log`);
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
+      // CRI log lines: <timestamp> <stream> <P|F> <text>
+      const lines = text.split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
+      if (!lines.length) continue;
+      process.stdout.write(`\nLogs of ${c.name} (last ${Math.min(lines.length, 10)} lines of ${file}):\n`);
+      for (const l of lines.slice(-10)) process.stdout.write(`  ${l}\n`);
+    }
   }
 
   private rows(): string[][] {

@@ -186,7 +186,7 @@ export interface Image {
   repoTags: string[];
   repoDigests: string[];
   size: Int64;
-  uid: UInt64Value | null;
+  uid: Int64Value | null;
   username: string;
   spec: ImageSpec | null;
   pinned: boolean;

@@ -188,6 +188,35 @@ export function metaReason(s: StateNodeJSON | undefined): string | undefined {
   return typeof meta?.reason === 'string' ? meta.reason : undefined;
 }
 
+/** `meta.status` of a state (statelet's container states: the kubelet's waiting | running | terminated). */
+export function metaStatus(s: StateNodeJSON | undefined): string | undefined {
+  const meta = s?.meta as { status?: unknown } | undefined;
+  return typeof meta?.status === 'string' ? meta.status : undefined;
+}
+
+/** How the visualizer colours a container state. */
+export type Category = 'waiting' | 'running' | 'backoff' | 'exited' | 'other';
+
+const REASON_CATEGORY: Array<[RegExp, Category]> = [
+  [/BackOff$/, 'backoff'],
+  [/^(Completed|Error|OOMKilled|ContainerCannotRun|DeadlineExceeded|Terminated|Killed)$/, 'exited'],
+  [/^(Running|Started)$/, 'running'],
+  [/./, 'waiting'], // every other kubelet container reason is a Waiting reason
+];
+const STATUS_CATEGORY: Record<string, Category> = { waiting: 'waiting', running: 'running', terminated: 'exited' };
+
+/**
+ * Category from a state's kubelet reason and container status (`meta`): a
+ * `…BackOff` reason wins, then the status (ContainerStateWaiting / Running /
+ * Terminated), then what the reason alone implies.
+ */
+export function metaCategory(reason: string | undefined, status: string | undefined): Category | undefined {
+  if (reason && /BackOff$/.test(reason)) return 'backoff';
+  if (status && STATUS_CATEGORY[status]) return STATUS_CATEGORY[status];
+  if (reason) for (const [re, cat] of REASON_CATEGORY) if (re.test(reason)) return cat;
+  return undefined;
+}
+
 /**
  * `machine.toJSON()` as plain JSON. Guards are kept as readable strings (the
  * plain JSON form drops function guards such as `not('x')`); everything else is

@@ -771,6 +771,11 @@ export class RuntimeCore {
         await c.writer.open();
       }
     }
+    // Tail before the process exists, so no change event for its first write is missed.
+    if (rec.logPath) {
+      rec.io = { stdout: 0, stderr: 0 };
+      this.attachTails(c);
+    }
     let pid: number;
     let startTime: string;
     try {
@@ -784,10 +789,6 @@ export class RuntimeCore {
     rec.pidStartTime = startTime;
     rec.state = 'CONTAINER_RUNNING';
     rec.startedAt = nowNs().toString();
-    if (rec.logPath) {
-      rec.io = { stdout: 0, stderr: 0 };
-      this.attachTails(c);
-    }
     this.persistContainer(c);
     this.emit('CONTAINER_STARTED_EVENT', rec.id, rec.sandboxId);
     const early = this.earlyExits.get(pid);
