@@ -286,6 +286,7 @@ export const containerMachine = setup({
       !!context.lastTermination &&
       restartDelay(context.backOff, context.lastTermination.finishedAt ?? context.now, context.now, context.config.backOff).inBackOff,
     isDeleting: ({ context }) => context.deleting,
+    killToPending: ({ event }) => event.type === 'KILL' && event.request.then === 'pending',
     notDeleting: ({ context }) => !context.deleting,
     /** A START after an earlier instance: a new attempt (sandbox re-created). */
     ranBefore: ({ context }) => !!context.lastTermination || !!context.instance,
@@ -496,11 +497,19 @@ export const containerMachine = setup({
     RESUME: { actions: 'observe' },
     // States without their own DELETE handler (a CRI call in flight) remember it for later.
     DELETE: { actions: ['observe', 'noteDeletion'] },
+    // A kill with no running instance (waiting, pulling, creating): nothing to stop. For a
+    // sandbox re-creation the container waits for the pod's next START.
+    KILL: [
+      { guard: 'killToPending', target: '.Pending', actions: ['observe', assign({ instance: undefined, kill: undefined })] },
+      { actions: 'observe' },
+    ],
   },
   states: {
     /** Not started yet: the pod decides when (init order, spec order, sandbox ready). */
     Pending: {
       meta: { status: 'waiting', reason: 'ContainerCreating' },
+      // The pod waits for its containers to be down (sandbox re-creation): tell it.
+      entry: 'notifyChanged',
       on: {
         START: [
           {
@@ -914,6 +923,11 @@ export const containerMachine = setup({
         'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
         'PROBE.RESULT': { guard: 'isReadinessResult', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
         'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
+        // Already stopping: a sandbox re-creation only changes what follows the kill.
+        KILL: {
+          guard: 'killToPending',
+          actions: ['observe', assign(({ context }) => ({ kill: context.kill && !context.deleting ? { ...context.kill, then: 'pending' as const } : context.kill }))],
+        },
       },
       states: {
         Deciding: {
@@ -1103,6 +1117,7 @@ export const containerMachine = setup({
           actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1 })],
         },
         DELETE: { actions: ['observe', 'noteDeletion'] },
+        KILL: { actions: 'observe' },
       },
     },
   },

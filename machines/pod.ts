@@ -306,22 +306,35 @@ export const podMachine = setup({
         id: 'runPodSandbox',
         src: 'runPodSandbox',
         input: ({ context }) => ({ pod: context.pod, attempt: context.sandboxAttempt }),
-        onDone: {
-          target: 'Initializing',
-          actions: [
-            assign({ sandbox: ({ event }) => event.output, sandboxAttempt: ({ context }) => context.sandboxAttempt + 1, initIndex: 0, appIndex: 0 }),
-            'spawnContainers',
-          ],
-        },
-        onError: {
-          target: 'SandboxCreateFailed',
-          actions: [
-            assign({ lastError: ({ event }) => errorInfo(event.error).details ?? errorInfo(event.error).message }),
-            { type: 'recordPodEvent', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.FailedCreatePodSandBox, message: msg.failedCreateSandboxMessage(context.lastError ?? '') }) },
-          ],
-        },
+        onDone: [
+          {
+            // Deleted while the sandbox was being made: stop and remove it, start nothing.
+            guard: 'isDeleting',
+            target: 'Terminating',
+            actions: assign({ sandbox: ({ event }) => event.output, sandboxAttempt: ({ context }) => context.sandboxAttempt + 1 }),
+          },
+          {
+            target: 'Initializing',
+            actions: [
+              assign({ sandbox: ({ event }) => event.output, sandboxAttempt: ({ context }) => context.sandboxAttempt + 1, initIndex: 0, appIndex: 0 }),
+              'spawnContainers',
+            ],
+          },
+        ],
+        onError: [
+          // Sandboxes of earlier attempts still go: RemovePodSandbox for each.
+          { guard: 'isDeleting', target: 'Removing' },
+          {
+            target: 'SandboxCreateFailed',
+            actions: [
+              assign({ lastError: ({ event }) => errorInfo(event.error).details ?? errorInfo(event.error).message }),
+              { type: 'recordPodEvent', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.FailedCreatePodSandBox, message: msg.failedCreateSandboxMessage(context.lastError ?? '') }) },
+            ],
+          },
+        ],
       },
-      on: { DELETE: { target: 'Removed', actions: ['observe', 'noteDeletion'] } },
+      // RunPodSandbox is not interrupted (its sandbox would leak): the deletion waits for it.
+      on: { DELETE: { actions: ['observe', 'noteDeletion'] } },
     },
 
     /** The pod stays ContainerCreating and SyncPod retries on the pod-worker cadence. */
@@ -330,7 +343,7 @@ export const podMachine = setup({
       entry: assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
       after: { podWorkerRetry: { target: 'CreatingSandbox', actions: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }) } },
       on: {
-        DELETE: { target: 'Removed', actions: ['observe', 'noteDeletion'] },
+        DELETE: { target: 'Removing', actions: ['observe', 'noteDeletion'] },
         RESUME: { target: 'SandboxCreateFailed', reenter: true, actions: 'observe' },
       },
     },

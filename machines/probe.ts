@@ -87,8 +87,6 @@ export interface ProbeContext {
   /** The last counted attempt result and how many times in a row it came (worker lastResult/resultRun). */
   lastResult?: 'success' | 'failure';
   resultRun: number;
-  /** The attempt being evaluated (between runProbe's done and the threshold decision). */
-  pending?: { result: 'success' | 'failure'; output: string; at: number };
   lastOutput?: string;
   lastError?: string;
   /** Attempt number within the current tick (1..MAX_PROBE_RETRIES). */
@@ -121,6 +119,31 @@ function doneAt(event: unknown, fallback: number): number {
   return typeof t === 'number' && t > fallback ? t : fallback;
 }
 
+/** worker.go counting: the attempt's result (warning counts as success) and its run length. */
+function tally(c: ProbeContext, out: RunProbeOutput): { result: 'success' | 'failure'; resultRun: number; threshold: number } {
+  const result: 'success' | 'failure' = out.result === 'failure' ? 'failure' : 'success';
+  const resultRun = c.lastResult === result ? c.resultRun + 1 : 1;
+  const threshold = result === 'failure' ? (c.probe?.failureThreshold ?? 3) : (c.probe?.successThreshold ?? 1);
+  return { result, resultRun, threshold };
+}
+
+const outputOf = (event: unknown): RunProbeOutput => (event as { output: RunProbeOutput }).output;
+
+/** The counters after an attempt; `nextProbeAt` a period after this tick (at once if the probe overran it, as a Go ticker). */
+function counted(c: ProbeContext, out: RunProbeOutput) {
+  const now = typeof out.at === 'number' && out.at > c.now ? out.at : c.now;
+  const { result, resultRun } = tally(c, out);
+  return {
+    now,
+    lastResult: result,
+    resultRun,
+    lastOutput: out.output,
+    lastError: undefined,
+    probes: c.probes + 1,
+    nextProbeAt: Math.max(now, c.tickAt + periodMs(c)),
+  };
+}
+
 function record(c: ProbeContext, type: EventRecord['type'], reason: string, message: string): ProbeToParentEvent {
   return { type: 'PROBE.RECORD', probe: c.type, event: { type, reason, message } };
 }
@@ -147,17 +170,29 @@ export const probeMachine = setup({
     isReadiness: ({ context }) => context.type === 'readiness',
     /** prober.runProbeWithRetries: errors are retried up to maxProbeRetries attempts in one tick. */
     canRetry: ({ context }) => context.attempt < MAX_PROBE_RETRIES,
-    /** Success or failure below its threshold leaves the published result unchanged. */
-    belowThreshold: ({ context }) => {
-      const p = context.pending!;
-      const threshold = p.result === 'failure' ? (context.probe?.failureThreshold ?? 3) : (context.probe?.successThreshold ?? 1);
-      return context.resultRun < threshold;
+    /**
+     * The common case, kept to one plain assign: a success (not a warning) that
+     * publishes nothing: below successThreshold, or the result is already success.
+     * Startup successes always settle (successThreshold is 1 for startup).
+     */
+    quietSuccess: ({ context, event }) => {
+      const out = outputOf(event);
+      if (out.result !== 'success' || context.type === 'startup') return false;
+      const t = tally(context, out);
+      return t.resultRun < t.threshold || context.result === 'success';
     },
-    /** Startup reached a final success: stop probing (the container is started). */
-    startupSucceeded: ({ context }) => context.type === 'startup' && context.pending?.result === 'success',
+    /** Startup reached its threshold with success: stop probing (the container is started). */
+    startupSucceeded: ({ context, event }) => {
+      if (context.type !== 'startup') return false;
+      const t = tally(context, outputOf(event));
+      return t.result === 'success' && t.resultRun >= t.threshold;
+    },
     /** Liveness failure or startup failure at threshold: on hold until a new container (a new actor). */
-    holdsAfterResult: ({ context }) =>
-      (context.type === 'liveness' && context.pending?.result === 'failure') || context.type === 'startup',
+    reachesHold: ({ context, event }) => {
+      if (context.type === 'readiness') return false;
+      const t = tally(context, outputOf(event));
+      return t.result === 'failure' && t.resultRun >= t.threshold;
+    },
   },
   actions: {
     observe: assign({
@@ -166,11 +201,18 @@ export const probeMachine = setup({
         return typeof at === 'number' && at > context.now ? at : context.now;
       },
     }),
-    observeDone: assign({ now: ({ context, event }) => doneAt(event, context.now) }),
-    beginTick: assign({ tickAt: ({ context }) => context.now, attempt: 1 }),
-    nextAttempt: assign({ attempt: ({ context }) => context.attempt + 1 }),
-    /** The next tick a period after this one; a probe that overran its period is followed at once (Go ticker). */
-    scheduleNext: assign({ nextProbeAt: ({ context }) => Math.max(context.now, context.tickAt + periodMs(context)) }),
+    /** A tick starts: time moves to its deadline (or stays, if already past). */
+    beginTick: assign(({ context }) => {
+      const now = Math.max(context.now, context.nextProbeAt);
+      return { now, tickAt: now, attempt: 1 };
+    }),
+    beginFirstTick: assign(({ context }) => {
+      const now = Math.max(context.now, firstProbeAt(context));
+      return { now, tickAt: now, attempt: 1 };
+    }),
+    beginTickNow: assign(({ context }) => ({ tickAt: context.now, attempt: 1 })),
+    /** Errored attempt, retried in the same tick. */
+    nextAttempt: assign(({ context, event }) => ({ attempt: context.attempt + 1, now: doneAt(event, context.now) })),
     /** After UNGATE, liveness keeps its tick grid (anchored at the first probe time). */
     scheduleOnGrid: assign({
       nextProbeAt: ({ context }) => {
@@ -180,41 +222,36 @@ export const probeMachine = setup({
         return anchor + Math.ceil((context.now - anchor) / p) * p;
       },
     }),
-    /** Counts an attempt (worker lastResult/resultRun) and records its event. Warning counts as success. */
-    countAttempt: enqueueActions(({ context, event, enqueue }) => {
-      const out = (event as unknown as { output: RunProbeOutput }).output;
-      const result: 'success' | 'failure' = out.result === 'failure' ? 'failure' : 'success';
-      const resultRun = context.lastResult === result ? context.resultRun + 1 : 1;
-      enqueue.assign({
-        pending: { result, output: out.output, at: context.now },
-        lastResult: result,
-        resultRun,
-        lastOutput: out.output,
-        lastError: undefined,
-        probes: context.probes + 1,
-      });
+    /** A success that changes nothing: count it and schedule the next tick. */
+    count: assign(({ context, event }) => counted(context, outputOf(event))),
+    /**
+     * Any other attempt: count it, record Unhealthy (failure) or ProbeWarning (warning),
+     * and publish the result if it reached its threshold and differs (resultsManager.Set
+     * only signals changes).
+     */
+    settle: enqueueActions(({ context, event, enqueue }) => {
+      const out = outputOf(event);
+      const next = counted(context, out);
+      const t = tally(context, out);
+      const publish = t.resultRun >= t.threshold && t.result !== context.result;
+      enqueue.assign(publish ? { ...next, result: t.result } : next);
       if (out.result === 'failure') {
         enqueue.sendParent(record(context, 'Warning', msg.EventReason.Unhealthy, msg.probeFailedMessage(context.type, out.output)));
       } else if (out.result === 'warning') {
         enqueue.sendParent(record(context, 'Warning', msg.EventReason.ProbeWarning, msg.probeWarningMessage(context.type, out.output)));
+      }
+      if (publish) {
+        enqueue.sendParent({ type: 'PROBE.RESULT', probe: context.type, result: t.result, output: out.output, at: next.now } satisfies ProbeToParentEvent);
       }
     }),
     /** All retries errored: `errored and resulted in unknown state`, and the result is thrown away. */
     recordErrored: enqueueActions(({ context, event, enqueue }) => {
       const err = errorInfo((event as { error?: unknown }).error);
       const text = err.details ?? err.message;
-      enqueue.assign({ lastError: text });
+      const now = doneAt(event, context.now);
+      enqueue.assign({ lastError: text, now, nextProbeAt: Math.max(now, context.tickAt + periodMs(context)) });
       enqueue.sendParent(record(context, 'Warning', msg.EventReason.Unhealthy, msg.probeErroredMessage(context.type, 'unknown', text)));
     }),
-    /** resultsManager.Set: the parent hears only of changes. */
-    publish: enqueueActions(({ context, enqueue }) => {
-      const p = context.pending!;
-      enqueue.assign({ pending: undefined });
-      if (p.result === context.result) return;
-      enqueue.assign({ result: p.result });
-      enqueue.sendParent({ type: 'PROBE.RESULT', probe: context.type, result: p.result, output: p.output, at: p.at } satisfies ProbeToParentEvent);
-    }),
-    dropPending: assign({ pending: undefined }),
   },
 }).createMachine({
   id: 'probe',
@@ -246,7 +283,7 @@ export const probeMachine = setup({
         { guard: 'hasNoProbe', target: 'Disabled' },
         { guard: 'isGated', target: 'Gated' },
         { guard: 'initialDelayPending', target: 'Delaying' },
-        { target: 'Probing' },
+        { target: 'Probing', actions: 'beginTickNow' },
       ],
     },
 
@@ -259,7 +296,7 @@ export const probeMachine = setup({
         UNGATE: [
           { guard: 'initialDelayPending', target: 'Delaying', actions: 'observe' },
           // prober_manager.UpdatePodStatus triggers a not-yet-ready readiness worker at once.
-          { guard: 'isReadiness', target: 'Probing', actions: 'observe' },
+          { guard: 'isReadiness', target: 'Probing', actions: ['observe', 'beginTickNow'] },
           { target: 'Waiting', actions: ['observe', 'scheduleOnGrid'] },
         ],
       },
@@ -267,61 +304,44 @@ export const probeMachine = setup({
 
     /** initialDelaySeconds since the container started. */
     Delaying: {
-      after: {
-        initialDelay: {
-          target: 'Probing',
-          actions: assign({ now: ({ context }) => Math.max(context.now, firstProbeAt(context)) }),
-        },
-      },
+      after: { initialDelay: { target: 'Probing', actions: 'beginFirstTick' } },
       on: { RESUME: { target: 'Delaying', reenter: true, actions: 'observe' } },
     },
 
     /** Between ticks. */
     Waiting: {
-      after: {
-        period: {
-          target: 'Probing',
-          actions: assign({ now: ({ context }) => Math.max(context.now, context.nextProbeAt) }),
-        },
-      },
+      after: { period: { target: 'Probing', actions: 'beginTick' } },
       on: { RESUME: { target: 'Waiting', reenter: true, actions: 'observe' } },
     },
 
-    /** One tick: up to MAX_PROBE_RETRIES attempts while the mechanism errors. */
+    /**
+     * One attempt of the tick; an error re-enters (up to MAX_PROBE_RETRIES attempts).
+     * Counting follows worker.go: consecutive identical results, the published result
+     * flips only at failureThreshold / successThreshold.
+     */
     Probing: {
-      entry: 'beginTick',
-      initial: 'Attempt',
-      states: {
-        Attempt: {
-          invoke: {
-            id: 'runProbe',
-            src: 'runProbe',
-            input: ({ context }) => ({
-              type: context.type,
-              probe: context.probe!,
-              pod: context.pod,
-              container: context.container,
-              containerId: context.containerId,
-              podIP: context.podIP,
-            }),
-            onDone: { target: '#probe.Evaluating', actions: ['observeDone', 'countAttempt'] },
-            onError: [
-              { guard: 'canRetry', target: 'Attempt', reenter: true, actions: ['observeDone', 'nextAttempt'] },
-              { target: '#probe.Waiting', actions: ['observeDone', 'recordErrored', 'scheduleNext'] },
-            ],
-          },
-        },
+      invoke: {
+        id: 'runProbe',
+        src: 'runProbe',
+        input: ({ context }) => ({
+          type: context.type,
+          probe: context.probe!,
+          pod: context.pod,
+          container: context.container,
+          containerId: context.containerId,
+          podIP: context.podIP,
+        }),
+        onDone: [
+          { guard: 'quietSuccess', target: 'Waiting', actions: 'count' },
+          { guard: 'startupSucceeded', target: 'Succeeded', actions: 'settle' },
+          { guard: 'reachesHold', target: 'OnHold', actions: 'settle' },
+          { target: 'Waiting', actions: 'settle' },
+        ],
+        onError: [
+          { guard: 'canRetry', target: 'Probing', reenter: true, actions: 'nextAttempt' },
+          { target: 'Waiting', actions: 'recordErrored' },
+        ],
       },
-    },
-
-    /** worker.go: compare the run against the thresholds; publish changes; hold after final results. */
-    Evaluating: {
-      always: [
-        { guard: 'belowThreshold', target: 'Waiting', actions: ['dropPending', 'scheduleNext'] },
-        { guard: 'startupSucceeded', target: 'Succeeded', actions: 'publish' },
-        { guard: 'holdsAfterResult', target: 'OnHold', actions: 'publish' },
-        { target: 'Waiting', actions: ['publish', 'scheduleNext'] },
-      ],
     },
 
     /** Liveness failed or startup failed: no more probing for this container instance. */

@@ -100,10 +100,13 @@ for c in /sys/fs/cgroup/*/k8s.io /sys/fs/cgroup/k8s.io; do
 done
 
 # 7. libcni keeps results in /var/lib/cni/results (not configurable in
-#    containerd 1.6); pods killed above never got a CNI DEL.
-for f in /var/lib/cni/results/statelet-*-eth0; do
+#    containerd 1.6); pods killed above never got a CNI DEL. Only this lab's
+#    network (labs made before it was recorded used the name "statelet").
+NETWORK=statelet
+[ -f "$LAB/network" ] && NETWORK=$(cat "$LAB/network")
+for f in /var/lib/cni/results/"$NETWORK"-*-eth0; do
   [ -e "$f" ] || continue
-  id=${f#/var/lib/cni/results/statelet-}; id=${id%-eth0}
+  id=${f#/var/lib/cni/results/"$NETWORK"-}; id=${id%-eth0}
   rm -f "$f" "/var/lib/cni/results/cni-loopback-$id-lo"
 done
 rmdir /var/lib/cni/results /var/lib/cni 2>/dev/null

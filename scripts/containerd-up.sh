@@ -25,6 +25,7 @@ LAB=${STATELET_CONTAINERD_DIR:-/tmp/statelet-containerd}
 SNAP=${STATELET_CONTAINERD_SNAPSHOTTER:-auto}
 POD_CIDR=${STATELET_CONTAINERD_POD_CIDR:-10.98.0.0/16}
 BRIDGE=${STATELET_CONTAINERD_BRIDGE:-statelet0}
+NETWORK=$BRIDGE
 SOCK="$LAB/containerd.sock"
 ENDPOINT="unix://$SOCK"
 PAUSE_REF=localhost/pause:local
@@ -205,11 +206,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
 
 # bridge + host-local + loopback; no ipMasq/portmap, so no iptables rules.
+# The network is named after the bridge: libcni caches results as
+# /var/lib/cni/results/<network>-<id>-<ifname>, and containerd-down.sh
+# removes only this lab's (another lab on its own bridge keeps its own).
 # isGateway gives the bridge an address so the host reaches pod IPs directly.
 cat >"$LAB/cni/net.d/10-statelet.conflist" <<EOF
 {
   "cniVersion": "0.4.0",
-  "name": "statelet",
+  "name": "$NETWORK",
   "plugins": [
     {
       "type": "bridge",
@@ -230,6 +234,7 @@ cat >"$LAB/cni/net.d/10-statelet.conflist" <<EOF
 EOF
 cat /proc/sys/net/ipv4/ip_forward >"$LAB/ip_forward.orig"
 printf '%s\n' "$BRIDGE" >"$LAB/bridge"
+printf '%s\n' "$NETWORK" >"$LAB/network"
 printf '%s\n' "$SNAP" >"$LAB/snapshotter"
 
 # ---------------------------------------------------------------- 5. start

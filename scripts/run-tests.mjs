@@ -7,7 +7,12 @@
 // test/helpers/runtimes.js or reads STATELET_CONTAINERD_ENDPOINT), this script
 // brings up a throw-away containerd with scripts/containerd-up.sh, exports
 // STATELET_CONTAINERD_ENDPOINT to the test processes and tears it down at the
-// end (also on failure, SIGINT and SIGTERM).
+// end (also on failure, SIGINT and SIGTERM). Concurrent runs share that
+// instance: the last one to finish stops it (see "Several runs share" below).
+// One already running that no run-tests started is reused and left up.
+//   STATELET_CONTAINERD_DIR=/abs/dir  lab directory (default /tmp/statelet-containerd);
+//     a second lab beside another also needs its own STATELET_CONTAINERD_BRIDGE
+//     and STATELET_CONTAINERD_POD_CIDR (see containerd-up.sh)
 //   STATELET_CONTAINERD_ENDPOINT=unix:///...  use that runtime; start/stop nothing
 //   STATELET_CONTAINERD=0   skip containerd deliberately
 //   STATELET_CONTAINERD=1   install missing packages with apt (as CI=true does)
@@ -16,7 +21,7 @@
 // under CI=true a skip fails the run. Everything this script prints itself
 // comes BEFORE node's test output, so the runner's closing summary lines stay
 // the last lines on stdout (CI parses them).
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync, openSync, closeSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -91,8 +96,101 @@ const wantsContainerd = files.some((f) => {
 
 // ---------------------------------------------------------------- containerd
 let skipReason = null; // set => "containerd suite: SKIPPED (<reason>)"
-let weStarted = false; // we own the instance => we tear it down
+let registered = false; // we are a user of the lab's containerd (see below)
+let halfStarted = false; // containerd-up.sh failed on a lab nobody used: clean it
 const childEnv = { ...env };
+
+// Several runs share one lab (people on one machine, a CI job beside a
+// developer's run). A run registers itself in <lab>.users/<pid>; the instance
+// is stopped by the LAST run-tests user to leave, and only when a run-tests
+// started it (marker <lab>.users/owned). One that was started by hand is
+// reused and left up, as before. Registration and teardown decisions are
+// made under a lock (<lab>.lock, an atomic mkdir holding the holder's pid),
+// so a run never tears containerd down under another one, and a run that
+// died without cleaning up (SIGKILL) is pruned by the next one.
+const usersDir = `${labDir}.users`;
+const lockDir = `${labDir}.lock`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function isRunTests(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('run-tests');
+  } catch {
+    return false;
+  }
+}
+
+async function withLabLock(fn) {
+  for (let waited = 0; ; waited += 100) {
+    try {
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, 'pid'), String(process.pid));
+      break;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(lockDir, 'pid'), 'utf8'));
+      } catch {
+        /* being created or removed */
+      }
+      // A dead holder's lock (or one whose pid never got written) is broken.
+      const stale = holder > 0 ? !isRunTests(holder) : Date.now() - (statSafe(lockDir)?.mtimeMs ?? Date.now()) > 10_000;
+      if (stale) rmSync(lockDir, { recursive: true, force: true });
+      else {
+        if (waited === 3000) console.error(`run-tests: waiting for ${lockDir} (held by run-tests pid ${holder})`);
+        await sleep(100);
+      }
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lockDir, { recursive: true, force: true });
+  }
+}
+
+function statSafe(p) {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+function labPid() {
+  try {
+    return readFileSync(join(labDir, 'containerd.pid'), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The containerd pid a run-tests started (the owned marker), or ''. */
+function ownedBy() {
+  try {
+    return readFileSync(join(usersDir, 'owned'), 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Other live run-tests processes registered on the lab (dead entries are removed). */
+function otherUsers() {
+  const out = [];
+  let names = [];
+  try {
+    names = readdirSync(usersDir);
+  } catch {
+    return out;
+  }
+  for (const n of names) {
+    if (!/^\d+$/.test(n) || Number(n) === process.pid) continue;
+    if (isRunTests(Number(n))) out.push(Number(n));
+    else rmSync(join(usersDir, n), { force: true });
+  }
+  return out;
+}
 
 async function bringUpContainerd() {
   if (env.STATELET_CONTAINERD_ENDPOINT) {
@@ -110,41 +208,71 @@ async function bringUpContainerd() {
   }
   if (missing.length && !onPath('apt-get')) return void (skipReason = `not installed (${missing.join(', ')}) and apt-get is unavailable`);
 
-  const reuse = labContainerdAlive();
-  console.error(`run-tests: ${reuse ? 'reusing' : 'starting'} containerd in ${labDir} (scripts/containerd-up.sh)`);
-  const up = await run('bash', [join(root, 'scripts', 'containerd-up.sh')], {
-    extraEnv: { STATELET_CONTAINERD_DIR: labDir, STATELET_CONTAINERD_NO_APT: aptAllowed ? '0' : '1' },
+  await withLabLock(async () => {
+    const reuse = labContainerdAlive();
+    const reusedPid = reuse ? labPid() : '';
+    const owned = reuse && ownedBy() === reusedPid;
+    const others = reuse ? otherUsers() : [];
+    console.error(`run-tests: ${reuse ? 'reusing' : 'starting'} containerd in ${labDir} (scripts/containerd-up.sh)`);
+    const up = await run('bash', [join(root, 'scripts', 'containerd-up.sh')], {
+      extraEnv: { STATELET_CONTAINERD_DIR: labDir, STATELET_CONTAINERD_NO_APT: aptAllowed ? '0' : '1' },
+    });
+    const endpoint = up.out.trim().split('\n').pop()?.trim() ?? '';
+    if (up.code !== 0 || !endpoint.startsWith('unix://')) {
+      // A half-started instance nobody else uses is ours to clean up.
+      if (!reuse || (owned && others.length === 0)) halfStarted = true;
+      return void (skipReason = `scripts/containerd-up.sh failed with exit code ${up.code}`);
+    }
+    // containerd-up.sh rebuilds an unhealthy instance: a new pid is a new instance, started here.
+    const pid = labPid();
+    const fresh = !owned && (!reuse || pid !== reusedPid);
+    mkdirSync(usersDir, { recursive: true });
+    if (fresh || owned) writeFileSync(join(usersDir, 'owned'), `${pid}\n`);
+    writeFileSync(join(usersDir, String(process.pid)), '');
+    registered = true;
+    childEnv.STATELET_CONTAINERD_ENDPOINT = endpoint;
+    const how = fresh
+      ? 'started here'
+      : owned
+        ? `shared with run-tests${others.length ? ` pid ${others.join(', ')}` : ''}; the last run to finish stops it`
+        : 'already running, not started by run-tests: left up afterwards';
+    console.log(`containerd suite: ON (${endpoint}, ${how})`);
   });
-  const endpoint = up.out.trim().split('\n').pop()?.trim() ?? '';
-  if (up.code !== 0 || !endpoint.startsWith('unix://')) {
-    // A half-started instance is ours to clean up.
-    if (!reuse) weStarted = true;
-    return void (skipReason = `scripts/containerd-up.sh failed with exit code ${up.code}`);
-  }
-  weStarted = !reuse;
-  childEnv.STATELET_CONTAINERD_ENDPOINT = endpoint;
-  console.log(`containerd suite: ON (${endpoint}${reuse ? ', already running: left up afterwards' : ''})`);
 }
 
 let tornDown = false;
 async function tearDownContainerd() {
-  if (!weStarted || tornDown) return;
+  if (tornDown || (!registered && !halfStarted)) return;
   tornDown = true;
-  // Its log goes to a file: nothing may follow the test runner's summary on stdout.
-  const logFile = join(tmpdir(), 'statelet-containerd-down.log');
-  const fd = openSync(logFile, 'w');
-  const res = await run('bash', [join(root, 'scripts', 'containerd-down.sh')], {
-    stdout: fd,
-    stderr: fd,
-    extraEnv: { STATELET_CONTAINERD_DIR: labDir },
+  await withLabLock(async () => {
+    if (registered) rmSync(join(usersDir, String(process.pid)), { force: true });
+    if (!halfStarted) {
+      if (!labContainerdAlive()) return; // gone already
+      if (ownedBy() !== labPid()) return; // not started by run-tests: leave it
+      const others = otherUsers();
+      if (others.length) {
+        console.error(`run-tests: containerd left up for run-tests pid ${others.join(', ')}`);
+        return;
+      }
+    }
+    // Its log goes to a file: nothing may follow the test runner's summary on stdout.
+    const logFile = join(tmpdir(), 'statelet-containerd-down.log');
+    const fd = openSync(logFile, 'w');
+    const res = await run('bash', [join(root, 'scripts', 'containerd-down.sh')], {
+      stdout: fd,
+      stderr: fd,
+      extraEnv: { STATELET_CONTAINERD_DIR: labDir },
+    });
+    closeSync(fd);
+    rmSync(usersDir, { recursive: true, force: true });
+    if (res.code !== 0) console.error(`run-tests: containerd-down.sh failed (exit ${res.code}), see ${logFile}`);
   });
-  closeSync(fd);
-  if (res.code !== 0) console.error(`run-tests: containerd-down.sh failed (exit ${res.code}), see ${logFile}`);
 }
 
 // ---------------------------------------------------------------- signals
 let child = null;
 let gotSignal = null;
+let bringingUp = false;
 const SIGNUM = { SIGINT: 2, SIGTERM: 15, SIGHUP: 1 };
 for (const sig of Object.keys(SIGNUM)) {
   process.on(sig, () => {
@@ -155,15 +283,19 @@ for (const sig of Object.keys(SIGNUM)) {
       // signal it ourselves only if it is still running a moment later.
       if (sig === 'SIGINT') setTimeout(() => child?.kill('SIGTERM'), 3000).unref();
       else child.kill(sig);
-    } else {
+    } else if (!bringingUp) {
       void tearDownContainerd().then(() => process.exit(128 + SIGNUM[sig]));
     }
+    // (During bring-up the main flow sees gotSignal once containerd-up.sh
+    // returns, and tears down what it started: exiting now would leak it.)
   });
 }
 
 // ---------------------------------------------------------------- run
 if (wantsContainerd) {
+  bringingUp = true;
   await bringUpContainerd();
+  bringingUp = false;
   if (skipReason) {
     console.log(`containerd suite: SKIPPED (${skipReason})${isCI ? ' -- a skip fails the run under CI=true' : ''}`);
   }

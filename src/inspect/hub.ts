@@ -81,6 +81,7 @@ interface ActorInternals {
   _processingStatus?: number;
   logic?: { config?: unknown; root?: unknown; toJSON?: unknown; id?: unknown };
   systemId?: string;
+  src?: unknown;
 }
 
 interface MicrostepEvent {
@@ -391,6 +392,7 @@ export class InspectionHub {
       actorId: ref.id,
     };
     if (ref.systemId !== undefined) msg.systemId = ref.systemId;
+    if (typeof ref.src === 'string') msg.src = ref.src;
     if (machine) msg.machineId = machine.key;
     return msg;
   }

@@ -80,6 +80,8 @@ export interface ChartEdgeInfo {
   /** Label lines joined by '\n'. */
   label: string;
   initial?: boolean;
+  /** Given to ELK target → source (a back edge); the path then runs from target to source. */
+  reversed?: boolean;
 }
 
 /** A transition on one event to one target from many states, drawn as a note on the target. */
@@ -283,14 +285,23 @@ export function buildChartModel(
     if (!e.transitions.some((x) => x.label === r.t.label && x.eventType === r.t.eventType)) e.transitions.push(r.t);
     else e.transitions.push({ ...r.t, label: '' });
   }
+  // Cycles: ELK's own cycle breaking picks the states with the most outgoing
+  // edges as sources (Started came out first). States are declared in the
+  // order the kubelet walks them, so an edge to an earlier-declared state is
+  // the one that goes back (a retry, a restart): hand ELK that edge reversed,
+  // and draw its arrow at the path's start.
+  const order = new Map<string, number>();
+  for (const id of index.keys()) order.set(id, order.size);
   for (const e of merged.values()) {
     const lines = e.transitions.map((t) => t.label).filter(Boolean);
     e.label = lines.join('\n');
     const width = Math.ceil(Math.max(0, ...lines.map((l) => measure(l, 'edge'))) + 2 * EDGE_LABEL_PAD + 2);
+    const back = (order.get(e.target) ?? 0) < (order.get(e.source) ?? 0) && !isAncestor(e.target, e.source);
+    if (back) e.reversed = true;
     elkEdges.push({
       id: e.id,
-      sources: [e.source],
-      targets: [e.target],
+      sources: [back ? e.target : e.source],
+      targets: [back ? e.source : e.target],
       labels: lines.length ? [{ text: e.label, width, height: lines.length * EDGE_LINE_HEIGHT + 2 }] : undefined,
     });
   }
@@ -301,6 +312,10 @@ export function buildChartModel(
     edges,
     folded,
   };
+}
+
+function isAncestor(a: string, b: string): boolean {
+  return b.startsWith(`${a}.`);
 }
 
 /** Does a drawn transition match a taken one (source state, descriptor, target)? */

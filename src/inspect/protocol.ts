@@ -31,6 +31,8 @@ export interface ActorMessage {
   systemId?: string;
   /** Key of the `@statelet.machine` message describing this actor's machine. */
   machineId?: string;
+  /** The logic's name in the parent's `setup({ actors })` (`src: 'createContainer'`), when it was given by name. */
+  src?: string;
 }
 
 /** An event was delivered to an actor. */

@@ -2,20 +2,27 @@
 // tree, a transition log and per-container timelines. Pure (no DOM, no node),
 // bundled into the browser app and unit-tested under node.
 //
-// It is deliberately tolerant: it reads container facts from state names,
-// `meta.reason` (statelet's container states carry the kubelet reason, e.g.
-// CrashLoopBackOff) and optional context fields (`backOffUntil`, epoch ms;
-// `restartCount`), and falls back gracefully when any of them is missing.
+// Container facts come from statelet's container chart: each state's
+// `meta: { status, reason }` (the kubelet's container state and reason, e.g.
+// waiting/CrashLoopBackOff) and the context (`restartCount`, `backOffUntil`
+// and `backOffMs` while backing off, `lastTermination` for exits). Any chart
+// works: without meta the state names decide, without those context fields
+// the timeline falls back to state changes.
 
 import {
   activeStateIds,
   describeEventType,
   indexStates,
+  metaCategory,
   metaReason,
+  metaStatus,
   stateTransitions,
   stateValueToString,
+  type Category,
   type EventKind,
 } from './chart.js';
+
+export type { Category } from './chart.js';
 import type { MachineJSON, StateNodeJSON, TransitionMessage } from './protocol.js';
 
 export interface ActorView {
@@ -25,6 +32,8 @@ export interface ActorView {
   actorId: string;
   systemId?: string;
   name: string;
+  /** Name of the logic in the parent's setup({ actors }) (`createContainer`), when known. */
+  src?: string;
   machineId?: string;
   status: string;
   value: unknown;
@@ -32,6 +41,8 @@ export interface ActorView {
   snapshot: unknown;
   /** Server epoch ms. */
   createdAt: number;
+  /** Order in which the model first heard of the actor (creation order). */
+  order: number;
   updatedAt: number;
   endedAt?: number;
   lastEvent?: string;
@@ -63,8 +74,6 @@ export interface LogRow {
   replay?: boolean;
 }
 
-export type Category = 'waiting' | 'running' | 'backoff' | 'exited' | 'other';
-
 export interface Segment {
   start: number;
   end?: number;
@@ -77,6 +86,8 @@ export interface Marker {
   time: number;
   kind: 'start' | 'exit' | 'backoff';
   label: string;
+  /** For exits: the instance's exit code. */
+  exitCode?: number;
 }
 
 export interface Timeline {
@@ -90,6 +101,17 @@ export interface BackOffInfo {
   remainingMs?: number;
   since: number;
   reason?: string;
+  /** The current back-off period (context.backOffMs), if known. */
+  backOffMs?: number;
+}
+
+/** The last exit of a container instance, from context.lastTermination. */
+export interface ExitInfo {
+  id?: string;
+  exitCode?: number;
+  reason?: string;
+  /** Epoch ms. */
+  finishedAt?: number;
 }
 
 export interface TreeNode {
@@ -105,12 +127,6 @@ export interface Change {
   actors: Set<string>;
 }
 
-const REASON_CATEGORY: Array<[RegExp, Category]> = [
-  [/BackOff$/, 'backoff'],
-  [/^(Completed|Error|OOMKilled|ContainerCannotRun|DeadlineExceeded|Terminated|Killed)$/, 'exited'],
-  [/^(Running|Started)$/, 'running'],
-  [/./, 'waiting'], // every other kubelet container reason is a Waiting reason
-];
 const NAME_CATEGORY: Array<[RegExp, Category]> = [
   [/back-?off|crash-?loop/i, 'backoff'],
   [/exited|terminated|completed|failed|error|dead|killed|stopped|oom/i, 'exited'],
@@ -120,7 +136,10 @@ const NAME_CATEGORY: Array<[RegExp, Category]> = [
 const PRIORITY: Category[] = ['backoff', 'exited', 'running', 'waiting', 'other'];
 
 const MAX_SEGMENTS = 300;
-const ENDED_ACTOR_TTL_MS = 5000;
+/** Ended state machines (a container's probes) stay visible this long, unless a newer one replaces them. */
+const ENDED_ACTOR_TTL_MS = 30_000;
+/** Ended calls (CRI promise actors) leave the tree at once and the model after this. */
+const ENDED_CALL_TTL_MS = 3000;
 /** Back-off deadlines before 2001 are not epoch ms (e.g. a simulated clock): ignore them. */
 const PLAUSIBLE_EPOCH_MS = 1e12;
 
@@ -146,6 +165,10 @@ export class InspectorModel {
   private stateIndexes = new Map<string, Map<string, StateNodeJSON>>();
   private containerLikeMachines = new Map<string, boolean>();
   private replayValues: Array<[string, unknown, number]> = [];
+  private nextOrder = 0;
+  private statusMachines = new Map<string, boolean>();
+  /** Last context.lastTermination seen per actor (id@finishedAt). */
+  private exitKeys = new Map<string, string>();
 
   constructor(readonly maxLog = 2000) {}
 
@@ -157,6 +180,8 @@ export class InspectorModel {
     this.stateIndexes.clear();
     this.containerLikeMachines.clear();
     this.replayValues = [];
+    this.exitKeys.clear();
+    this.statusMachines.clear();
     this.synced = false;
   }
 
@@ -185,7 +210,10 @@ export class InspectorModel {
         this.synced = true;
         // Timelines of actors the history did not cover start from their current state.
         // (noteValue ignores a value equal to the last one the history gave.)
-        for (const [sessionId, value, time] of this.replayValues) this.noteValue(sessionId, value, time);
+        for (const [sessionId, value, time] of this.replayValues) {
+          this.noteValue(sessionId, value, time);
+          this.noteContext(sessionId, time);
+        }
         this.replayValues = [];
         change.tree = true;
         break;
@@ -210,17 +238,21 @@ export class InspectorModel {
           actorId: typeof msg.actorId === 'string' ? msg.actorId : typeof msg.name === 'string' ? msg.name : msg.sessionId,
           systemId: typeof msg.systemId === 'string' ? msg.systemId : undefined,
           name: typeof msg.name === 'string' ? msg.name : msg.sessionId,
+          src: typeof msg.src === 'string' ? msg.src : undefined,
           machineId: typeof msg.machineId === 'string' ? msg.machineId : undefined,
           status: typeof snap.status === 'string' ? snap.status : 'active',
           value: snap.value,
           context: snap.context,
           snapshot: snap,
           createdAt: prev?.createdAt ?? createdAt,
+          order: prev?.order ?? this.nextOrder++,
           updatedAt: now,
         };
         this.actors.set(a.sessionId, a);
-        if (this.synced) this.noteValue(a.sessionId, a.value, createdAt);
-        else this.replayValues.push([a.sessionId, a.value, createdAt]);
+        if (this.synced) {
+          this.noteValue(a.sessionId, a.value, createdAt);
+          this.noteContext(a.sessionId, createdAt);
+        } else this.replayValues.push([a.sessionId, a.value, createdAt]);
         change.tree = true;
         change.actors.add(a.sessionId);
         break;
@@ -237,8 +269,9 @@ export class InspectorModel {
         a.updatedAt = now;
         if (a.status !== 'active' && a.endedAt === undefined) a.endedAt = now;
         this.noteValue(a.sessionId, a.value, num(msg.createdAt) ?? now);
+        this.noteContext(a.sessionId, num(msg.createdAt) ?? now);
         change.actors.add(a.sessionId);
-        change.tree = true;
+        // A value change updates the actor's row; an end changes the tree's shape.
         if (wasStatus !== a.status) change.tree = true;
         break;
       }
@@ -274,6 +307,7 @@ export class InspectorModel {
         context: undefined,
         snapshot: {},
         createdAt: now,
+        order: this.nextOrder++,
         updatedAt: now,
       };
       this.actors.set(sessionId, a);
@@ -351,8 +385,11 @@ export class InspectorModel {
     return activeStateIds(m, value === undefined ? a.value : value);
   }
 
-  /** Container category of an actor's state, from meta.reason first, then state names. */
-  classify(sessionId: string, value?: unknown): { category: Category; reason?: string } {
+  /**
+   * Container category of an actor's state: from the deepest active state's
+   * `meta` (reason, then the kubelet status), else from state names.
+   */
+  classify(sessionId: string, value?: unknown): { category: Category; reason?: string; status?: string } {
     const a = this.actors.get(sessionId);
     const idx = this.stateIndex(a?.machineId);
     const v = value === undefined ? a?.value : value;
@@ -363,13 +400,13 @@ export class InspectorModel {
     }
     nodes.reverse(); // deepest first
     let reason: string | undefined;
+    let status: string | undefined;
     for (const s of nodes) {
-      reason = metaReason(s);
-      if (reason) break;
+      reason ||= metaReason(s) || undefined;
+      status ??= metaStatus(s);
     }
-    if (reason) {
-      for (const [re, cat] of REASON_CATEGORY) if (re.test(reason)) return { category: cat, reason };
-    }
+    const fromMeta = metaCategory(reason, status);
+    if (fromMeta) return { category: fromMeta, reason, status };
     const names = nodes.length ? nodes.map((s) => s.key) : stateValueToString(v).split(/[.,\s]+/).filter(Boolean);
     let best: Category = 'other';
     for (const n of names) {
@@ -380,17 +417,30 @@ export class InspectorModel {
         }
       }
     }
-    return { category: best, reason };
+    return { category: best, reason, status };
   }
 
-  private noteValue(sessionId: string, value: unknown, time: number): void {
-    if (value === undefined) return;
-    const valueText = stateValueToString(value);
+  private timeline(sessionId: string): Timeline {
     let tl = this.timelines.get(sessionId);
     if (!tl) {
       tl = { segments: [], markers: [] };
       this.timelines.set(sessionId, tl);
     }
+    return tl;
+  }
+
+  private pushMarker(tl: Timeline, m: Marker): void {
+    // Keep markers in time order (an exit's finishedAt may precede the state change that reports it).
+    let i = tl.markers.length;
+    while (i > 0 && (tl.markers[i - 1]?.time ?? 0) > m.time) i--;
+    tl.markers.splice(i, 0, m);
+    if (tl.markers.length > MAX_SEGMENTS) tl.markers.splice(0, tl.markers.length - MAX_SEGMENTS);
+  }
+
+  private noteValue(sessionId: string, value: unknown, time: number): void {
+    if (value === undefined) return;
+    const valueText = stateValueToString(value);
+    const tl = this.timeline(sessionId);
     const last = tl.segments[tl.segments.length - 1];
     if (last && last.valueText === valueText) return;
     const t = last && time < last.start ? last.start : time;
@@ -398,15 +448,62 @@ export class InspectorModel {
     const { category, reason } = this.classify(sessionId, value);
     tl.segments.push({ start: t, valueText, category, reason });
     const prev = last?.category;
-    if (category === 'running' && prev !== 'running') tl.markers.push({ time: t, kind: 'start', label: 'started' });
-    if (prev === 'running' && category !== 'running') {
+    if (category === 'running' && prev !== 'running') this.pushMarker(tl, { time: t, kind: 'start', label: 'started' });
+    if (prev === 'running' && category !== 'running' && !this.hasTerminationField(sessionId)) {
+      // Charts without context.lastTermination: leaving a running state is the exit.
       const ctx = this.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
       const code = num(ctx?.lastExitCode ?? ctx?.exitCode);
-      tl.markers.push({ time: t, kind: 'exit', label: code === undefined ? 'exited' : `exited (${code})` });
+      this.pushMarker(tl, { time: t, kind: 'exit', label: code === undefined ? 'exited' : `exited (${code})`, exitCode: code });
     }
-    if (category === 'backoff' && prev !== 'backoff') tl.markers.push({ time: t, kind: 'backoff', label: reason ?? 'back-off' });
+    if (category === 'backoff' && prev !== 'backoff') {
+      const ms = num((this.actors.get(sessionId)?.context as Record<string, unknown> | undefined)?.backOffMs);
+      this.pushMarker(tl, { time: t, kind: 'backoff', label: `${reason ?? 'back-off'}${ms !== undefined ? ` ${fmtSeconds(ms)}` : ''}` });
+    }
     if (tl.segments.length > MAX_SEGMENTS) tl.segments.splice(0, tl.segments.length - MAX_SEGMENTS);
-    if (tl.markers.length > MAX_SEGMENTS) tl.markers.splice(0, tl.markers.length - MAX_SEGMENTS);
+  }
+
+  /** statelet's container chart (states carry the kubelet status in meta): exits come from context.lastTermination. */
+  private hasTerminationField(sessionId: string): boolean {
+    const machineId = this.actors.get(sessionId)?.machineId;
+    if (!machineId) return false;
+    let known = this.statusMachines.get(machineId);
+    if (known === undefined) {
+      known = false;
+      for (const s of this.stateIndex(machineId)?.values() ?? []) if (metaStatus(s) === 'terminated') known = true;
+      this.statusMachines.set(machineId, known);
+    }
+    return known;
+  }
+
+  /** The newest exited instance of a container (context.lastTermination), if any. */
+  lastExit(sessionId: string): ExitInfo | undefined {
+    const ctx = this.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
+    const lt = ctx?.lastTermination as Record<string, unknown> | undefined;
+    if (!lt || typeof lt !== 'object') return undefined;
+    return {
+      id: typeof lt.id === 'string' ? lt.id : undefined,
+      exitCode: num(lt.exitCode),
+      reason: typeof lt.reason === 'string' ? lt.reason : undefined,
+      finishedAt: num(lt.finishedAt),
+    };
+  }
+
+  /** An exit marker per new context.lastTermination (statelet's container chart). */
+  private noteContext(sessionId: string, time: number): void {
+    const exit = this.lastExit(sessionId);
+    if (!exit) return;
+    const key = `${exit.id ?? ''}@${exit.finishedAt ?? ''}`;
+    if (this.exitKeys.get(sessionId) === key) return;
+    this.exitKeys.set(sessionId, key);
+    const tl = this.timeline(sessionId);
+    const at = exit.finishedAt !== undefined && exit.finishedAt >= PLAUSIBLE_EPOCH_MS && exit.finishedAt <= time + 1000 ? exit.finishedAt : time;
+    const code = exit.exitCode;
+    this.pushMarker(tl, {
+      time: at,
+      kind: 'exit',
+      label: `exited${code !== undefined ? ` ${code}` : ''}${exit.reason ? ` (${exit.reason})` : ''}`,
+      exitCode: code,
+    });
   }
 
   /**
@@ -435,27 +532,34 @@ export class InspectorModel {
       }
       if (best !== undefined) until = since + best;
     }
-    return {
+    const info: BackOffInfo = {
       since,
       reason,
       until,
       remainingMs: until === undefined ? undefined : Math.max(0, until - serverNow),
     };
+    const ms = num(ctx?.backOffMs);
+    if (ms !== undefined) info.backOffMs = ms;
+    return info;
   }
 
-  /** Whether an actor looks like a container: by name, context fields, or back-off states in its chart. */
+  /**
+   * Whether an actor is a container: a state machine whose id says so
+   * (`container:<name>`), or whose chart carries kubelet container states
+   * (`meta.status`) or back-off states, or whose context has back-off fields.
+   */
   isContainerLike(sessionId: string): boolean {
     const a = this.actors.get(sessionId);
-    if (!a) return false;
-    if (/container/i.test(`${a.systemId ?? ''} ${a.actorId} ${a.machineId ?? ''}`)) return true;
+    if (!a || !a.machineId) return false;
+    if (/^container[:/]/i.test(a.systemId ?? '') || /^container[:/]/i.test(a.actorId) || /container/i.test(a.machineId)) return true;
     const ctx = a.context as Record<string, unknown> | undefined;
     if (ctx && typeof ctx === 'object' && ('backOffUntil' in ctx || 'restartCount' in ctx)) return true;
-    if (!a.machineId) return false;
     let known = this.containerLikeMachines.get(a.machineId);
     if (known === undefined) {
       known = false;
       for (const s of this.stateIndex(a.machineId)?.values() ?? []) {
-        if (/back-?off/i.test(s.key) || /BackOff/.test(metaReason(s) ?? '')) known = true;
+        const st = metaStatus(s);
+        if (st === 'waiting' || st === 'terminated' || /back-?off/i.test(s.key) || /BackOff/.test(metaReason(s) ?? '')) known = true;
       }
       this.containerLikeMachines.set(a.machineId, known);
     }
@@ -477,22 +581,66 @@ export class InspectorModel {
     return out.length ? out : [selected];
   }
 
+  /**
+   * Display name: the systemId, else the actor id without its machine's
+   * prefix (`container:crasher` → `crasher`), else the logic's name for
+   * anonymous children (`x:12` spawned from 'removeContainer').
+   */
   label(sessionId: string): string {
     const a = this.actors.get(sessionId);
     if (!a) return sessionId;
-    return a.systemId ?? (a.actorId !== a.sessionId ? a.actorId : a.name);
+    if (a.systemId) return a.systemId;
+    if (a.actorId !== a.sessionId && !/^x:\d+$/.test(a.actorId)) {
+      const prefix = a.machineId ? `${a.machineId.replace(/~\d+$/, '')}:` : '';
+      return prefix && a.actorId.startsWith(prefix) && a.actorId.length > prefix.length ? a.actorId.slice(prefix.length) : a.actorId;
+    }
+    return a.src ?? a.name;
   }
 
-  tree(): TreeNode[] {
+  /** A state machine actor (pod, container, probe) rather than a call (CRI request, hook). */
+  isMachine(sessionId: string): boolean {
+    return !!this.actors.get(sessionId)?.machineId;
+  }
+
+  /** For each (parent, actor id): the newest actor's creation order (to tell replaced actors). */
+  private newestById(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const a of this.actors.values()) {
+      const k = `${a.parentId ?? ''}\u0000${a.actorId}`;
+      const t = m.get(k);
+      if (t === undefined || a.order > t) m.set(k, a.order);
+    }
+    return m;
+  }
+
+  /** Whether an ended actor is replaced by a newer sibling of the same id (the probes of the next instance). */
+  private superseded(a: ActorView, newest: Map<string, number>): boolean {
+    return (newest.get(`${a.parentId ?? ''}\u0000${a.actorId}`) ?? a.order) > a.order;
+  }
+
+  /**
+   * The actor tree. Calls (actors without a chart: CRI requests, hooks) are
+   * listed only while they run; ended state machines stay (greyed) until a
+   * newer one with the same id replaces them or they are pruned.
+   */
+  tree(opts: { keep?: string } = {}): TreeNode[] {
     const nodes = new Map<string, TreeNode>();
-    for (const a of this.actors.values()) nodes.set(a.sessionId, { actor: a, children: [] });
+    const newest = this.newestById();
+    for (const a of this.actors.values()) {
+      if (a.status !== 'active' && a.sessionId !== opts.keep && (!a.machineId || this.superseded(a, newest))) continue;
+      nodes.set(a.sessionId, { actor: a, children: [] });
+    }
     const roots: TreeNode[] = [];
     for (const n of nodes.values()) {
       const p = n.actor.parentId ? nodes.get(n.actor.parentId) : undefined;
-      (p ? p.children : roots).push(n);
+      if (p) p.children.push(n);
+      else if (!n.actor.parentId || !this.actors.has(n.actor.parentId)) roots.push(n);
     }
+    // Machines first (pod → containers → probes), calls after; each by creation.
     const order = (x: TreeNode, y: TreeNode): number =>
-      x.actor.createdAt - y.actor.createdAt || x.actor.sessionId.localeCompare(y.actor.sessionId, 'en', { numeric: true });
+      Number(!x.actor.machineId) - Number(!y.actor.machineId) ||
+      x.actor.createdAt - y.actor.createdAt ||
+      x.actor.order - y.actor.order;
     const sort = (list: TreeNode[]): void => {
       list.sort(order);
       list.forEach((n) => sort(n.children));
@@ -501,16 +649,25 @@ export class InspectorModel {
     return roots;
   }
 
-  /** Forgets actors that ended more than a few seconds ago (probe runs come and go). */
+  /** Forgets ended actors: calls after a few seconds, machines once replaced or after a while. */
   prune(serverNow: number, keep?: string): boolean {
     let removed = false;
-    for (const a of this.actors.values()) {
-      if (a.endedAt !== undefined && serverNow - a.endedAt > ENDED_ACTOR_TTL_MS && a.sessionId !== keep) {
+    const newest = this.newestById();
+    for (const a of [...this.actors.values()]) {
+      if (a.endedAt === undefined || a.sessionId === keep) continue;
+      const age = serverNow - a.endedAt;
+      const gone = a.machineId ? age > ENDED_ACTOR_TTL_MS || (age > ENDED_CALL_TTL_MS && this.superseded(a, newest)) : age > ENDED_CALL_TTL_MS;
+      if (gone) {
         this.actors.delete(a.sessionId);
         this.timelines.delete(a.sessionId);
+        this.exitKeys.delete(a.sessionId);
         removed = true;
       }
     }
     return removed;
   }
+}
+
+function fmtSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
 }

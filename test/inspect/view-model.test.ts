@@ -1,136 +1,198 @@
+// The visualizer's model and chart layout over statelet's real charts (pod,
+// container, probe), driven by the fake runtime of test/machines/harness.ts on
+// a simulated clock: hub → JSON → InspectorModel, in process.
+
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import elkModule from 'elkjs/lib/elk.bundled.js';
-import { createActor, SimulatedClock } from 'xstate';
-import { machineToJSON } from '../../src/inspect/chart.js';
+import { createActor } from 'xstate';
+import { containerMachine } from '../../machines/container.js';
+import { podMachine } from '../../machines/pod.js';
+import { probeMachine } from '../../machines/probe.js';
+import { machineToJSON, metaCategory } from '../../src/inspect/chart.js';
 import { InspectionHub } from '../../src/inspect/hub.js';
 import { buildChartModel, type ElkNodeIn } from '../../src/inspect/layout.js';
 import { InspectorModel } from '../../src/inspect/view-model.js';
+import { flush, Harness, podYaml } from '../machines/harness.js';
 import { demoContainerMachine, demoPodMachine } from './fixtures.js';
 
-/** Hub → model in process, with a fake epoch clock shared by both. */
-function setup(opts: { connectLate?: boolean } = {}) {
-  let now = 1_700_000_000_000;
-  const clock = new SimulatedClock();
-  const hub = new InspectionHub({ now: () => now });
-  const model = new InspectorModel();
-  const connect = (): void => {
-    hub.addClient({ send: (d) => model.apply(JSON.parse(d), now) });
-  };
-  if (!opts.connectLate) connect();
-  const pod = createActor(demoPodMachine, {
-    clock,
-    inspect: hub.inspect,
-    input: {
-      containers: [
-        { name: 'app', runMs: 1000, backOffBaseMs: 400, hookMs: 10, probePeriodMs: 100_000 },
-        { name: 'sidecar', runMs: 10_000_000, backOffBaseMs: 400, hookMs: 10, probePeriodMs: 100_000 },
-      ],
-    },
-  });
-  const advance = (ms: number): void => {
-    now += ms;
-    clock.increment(ms);
-  };
-  return { hub, model, pod, advance, connect, now: () => now };
-}
+const CRASHER = podYaml(`  restartPolicy: Always
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh", "-c", "exit 1"]
+`);
 
-async function flush(): Promise<void> {
-  await new Promise((r) => setTimeout(r, 0));
-}
+/** The harness's pod, created as the manager creates it (id `<namespace>/<name>`) and inspected. */
+class InspectedHarness extends Harness {
+  readonly hub = new InspectionHub({ now: () => this.clock.now() });
+  readonly model = new InspectorModel();
 
-describe('visualizer model', () => {
-  test('actor tree: pod → containers → probes, labelled by systemId', async () => {
-    const { model, pod, advance } = setup();
-    pod.start();
-    advance(10);
+  constructor(manifest: string) {
+    super(manifest, { images: ['busybox:1.36'] });
+  }
+
+  connect(): void {
+    this.hub.addClient({ send: (d) => this.model.apply(JSON.parse(d), this.clock.now()) });
+  }
+
+  override async start(): Promise<this> {
+    this.actor = createActor(this.machine(), {
+      id: 'default/web',
+      input: { pod: this.pod, now: this.clock.now(), config: { container: {}, podWorkerRetryMs: 10_000 } },
+      clock: this.clock,
+      inspect: this.hub.inspect,
+    });
+    this.actor.start();
     await flush();
+    return this;
+  }
+
+  /** Session id of the container actor `container:<name>`. */
+  container(name: string): string {
+    const a = [...this.model.actors.values()].find((x) => x.actorId === `container:${name}` && x.status === 'active');
+    assert.ok(a, `container:${name} known to the model`);
+    return a.sessionId;
+  }
+
+  rows(sessionId: string) {
+    return this.model.log.filter((r) => r.sessionId === sessionId);
+  }
+}
+
+describe('visualizer model over the real charts', () => {
+  test('actor tree: pod → container → probes, labelled without the machine prefix; calls only while they run', async () => {
+    const h = new InspectedHarness(CRASHER);
+    h.connect();
+    await h.start();
+    const { model } = h;
     const tree = model.tree();
     assert.equal(tree.length, 1);
-    const podNode = tree[0];
-    assert.equal(podNode?.actor.machineId, 'demoPod');
-    assert.deepEqual(podNode?.children.map((c) => model.label(c.actor.sessionId)), ['container:app', 'container:sidecar']);
-    const app = podNode?.children[0];
-    assert.deepEqual(app?.children.map((c) => c.actor.machineId), ['demoProbe']);
-    assert.deepEqual(model.activeStates(app?.actor.sessionId ?? ''), ['demoContainer', 'demoContainer.running', 'demoContainer.running.up']);
-    pod.stop();
-  });
-
-  test('transition log names event, guard and delay; classification follows meta.reason', async () => {
-    const { model, pod, advance } = setup();
-    pod.start();
-    advance(10);
-    advance(1000);
-    await flush();
-    const app = [...model.actors.values()].find((a) => a.systemId === 'container:app');
-    assert.ok(app);
-    const rows = model.log.filter((r) => r.sessionId === app.sessionId);
+    const pod = tree[0]!;
+    assert.equal(pod.actor.actorId, 'default/web');
+    assert.equal(pod.actor.machineId, 'pod');
+    assert.equal(model.label(pod.actor.sessionId), 'default/web');
+    assert.deepEqual(pod.children.map((c) => [c.actor.actorId, model.label(c.actor.sessionId), c.actor.machineId]), [['container:app', 'app', 'container']]);
+    const app = pod.children[0]!;
+    // Running invokes the three probers; with no probe configured they finish at once (Disabled) and stay listed.
     assert.deepEqual(
-      rows.map((r) => [r.eventLabel, r.guard ?? '', r.source, r.targets.join()]),
+      app.children.map((c) => [model.label(c.actor.sessionId), c.actor.machineId, c.actor.status, c.actor.value]),
       [
-        ['START', '', 'demoContainer.waiting', 'demoContainer.running'],
-        ['after hookTime', '', 'demoContainer.running.postStart', 'demoContainer.running.up'],
-        ['after runFor', 'shouldRestart', 'demoContainer.running', 'demoContainer.crashLoopBackOff'],
+        ['startupProbe', 'probe', 'done', 'Disabled'],
+        ['livenessProbe', 'probe', 'done', 'Disabled'],
+        ['readinessProbe', 'probe', 'done', 'Disabled'],
       ],
     );
-    const crash = rows[2];
-    assert.equal(crash?.kind, 'after');
-    assert.equal(crash?.delay, 'runFor');
-    assert.equal(crash?.valueText, 'crashLoopBackOff');
-    assert.deepEqual(model.classify(app.sessionId), { category: 'backoff', reason: 'CrashLoopBackOff' });
-    // The app's probe ended (its row says so) and is pruned a few seconds later.
-    const probeEnd = model.log.find((r) => r.kind === 'status' && r.status === 'stopped');
-    assert.ok(probeEnd);
-    assert.equal(model.actors.get(probeEnd.sessionId)?.status, 'stopped');
-    assert.ok(model.prune(model.serverNow() + 10_000));
-    assert.equal(model.actors.has(probeEnd.sessionId), false);
-    pod.stop();
+    // The CRI calls were actors too (with their logic's name), but they ended: not in the tree.
+    const calls = [...model.actors.values()].filter((a) => !a.machineId);
+    assert.deepEqual([...new Set(calls.map((a) => a.src))].sort(), ['createContainer', 'inspectImage', 'runPodSandbox', 'startContainer']);
+    assert.ok(calls.every((a) => a.status === 'done'));
+
+    // A restart brings new probes: they replace the old ones in the tree, and pruning forgets the old.
+    await h.exit('app', 1);
+    assert.equal(h.containerState('app'), 'Running');
+    const probes = model.tree()[0]!.children[0]!.children;
+    assert.equal(probes.length, 3);
+    assert.equal([...model.actors.values()].filter((a) => a.machineId === 'probe').length, 6);
+    assert.ok(model.prune(h.clock.now() + 3_100));
+    assert.equal([...model.actors.values()].filter((a) => a.machineId === 'probe').length, 3);
+    assert.equal([...model.actors.values()].filter((a) => !a.machineId).length, 0);
+    assert.deepEqual(model.timelineActors(pod.actor.sessionId).map((id) => model.label(id)), ['app']);
+    h.actor.stop();
   });
 
-  test('timeline: start/exit/back-off markers and a countdown that reaches zero', async () => {
-    const { model, pod, advance, now } = setup();
-    pod.start();
-    advance(10);
-    advance(990);
-    await flush();
-    const app = [...model.actors.values()].find((a) => a.systemId === 'container:app');
-    assert.ok(app);
-    assert.equal(model.classify(app.sessionId).category, 'backoff');
-    // backOffUntil in the context is Date.now()-based while this test's clock is
-    // fake, so give the model a context without it: it must fall back to the
-    // chart (no numeric `after` here) and say so by leaving `until` unknown.
-    const ctx = app.context as Record<string, unknown>;
-    const realUntil = ctx.backOffUntil;
-    ctx.backOffUntil = 0;
-    const unknown = model.backOff(app.sessionId, now());
-    assert.equal(unknown?.until, undefined);
-    assert.equal(unknown?.reason, 'CrashLoopBackOff');
-    // With a plausible deadline in the context, the countdown uses it.
-    ctx.backOffUntil = now() + 400;
-    assert.equal(model.backOff(app.sessionId, now())?.remainingMs, 400);
-    assert.equal(model.backOff(app.sessionId, now() + 150)?.remainingMs, 250);
-    assert.equal(model.backOff(app.sessionId, now() + 999)?.remainingMs, 0);
-    ctx.backOffUntil = realUntil;
+  test('meta classifies states; exits come from lastTermination; the countdown from backOffUntil', async () => {
+    const h = new InspectedHarness(CRASHER);
+    h.connect();
+    await h.start();
+    const { model } = h;
+    const app = h.container('app');
+    assert.deepEqual(model.classify(app), { category: 'running', reason: undefined, status: 'running' });
+    assert.equal(model.backOff(app, h.clock.now()), undefined);
 
-    advance(400); // back-off over: restarted
-    await flush();
-    assert.equal(model.backOff(app.sessionId, now()), undefined);
-    const tl = model.timelines.get(app.sessionId);
+    await h.advance(3000);
+    await h.exit('app', 1); // first exit: restarted at once (no back-off yet)
+    assert.equal(h.containerState('app'), 'Running');
+    await h.advance(2000);
+    const exitedAt = h.clock.now();
+    await h.exit('app', 1); // second: CrashLoopBackOff 10 s
+    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.deepEqual(model.classify(app), { category: 'backoff', reason: 'CrashLoopBackOff', status: 'waiting' });
+    assert.deepEqual(model.lastExit(app), { id: 'c2-app', exitCode: 1, reason: 'Error', finishedAt: exitedAt });
+    const bo = model.backOff(app, h.clock.now());
+    assert.equal(bo?.until, exitedAt + 10_000);
+    assert.equal(bo?.remainingMs, 10_000);
+    assert.equal(bo?.backOffMs, 10_000);
+    assert.equal(bo?.reason, 'CrashLoopBackOff');
+    await h.advance(4000);
+    assert.equal(model.backOff(app, h.clock.now())?.remainingMs, 6000);
+    await h.advance(5999);
+    assert.equal(model.backOff(app, h.clock.now())?.remainingMs, 1);
+    await h.advance(1);
+    assert.equal(h.containerState('app'), 'Running');
+    assert.equal(model.backOff(app, h.clock.now()), undefined);
+
+    // Timeline: starts, exits at the instances' finishedAt (with code and reason), the back-off.
+    const tl = model.timelines.get(app)!;
     assert.deepEqual(
-      tl?.segments.map((s) => s.category),
-      ['waiting', 'running', 'running', 'backoff', 'running'],
+      tl.markers.map((m) => [m.kind, m.label]),
+      [
+        ['start', 'started'],
+        ['exit', 'exited 1 (Error)'],
+        ['start', 'started'],
+        ['exit', 'exited 1 (Error)'],
+        ['backoff', 'CrashLoopBackOff 10s'],
+        ['start', 'started'],
+      ],
     );
-    assert.deepEqual(tl?.markers.map((m) => m.kind), ['start', 'exit', 'backoff', 'start']);
-    assert.equal(tl?.markers[1]?.label, 'exited (1)');
-    const [, , , backoffSeg] = tl?.segments ?? [];
-    assert.equal((backoffSeg?.end ?? 0) - (backoffSeg?.start ?? 0), 400);
-    // Only container-like actors get timeline rows, whatever is selected in the pod.
-    const rows = model.timelineActors(app.parentId);
-    assert.deepEqual(rows.map((id) => model.label(id)), ['container:app', 'container:sidecar']);
-    pod.stop();
+    assert.equal(tl.markers[3]!.time, exitedAt);
+    const cats = tl.segments.map((s) => s.category);
+    for (const c of ['waiting', 'running', 'exited', 'backoff'] as const) assert.ok(cats.includes(c), `${c} in ${cats}`);
+    const backoffSeg = tl.segments.find((s) => s.category === 'backoff')!;
+    assert.equal(backoffSeg.valueText, 'CrashLoopBackOff');
+    assert.equal(backoffSeg.end! - backoffSeg.start, 10_000);
+    // Transient states (ExitDecision, BackOffCheck) pass in zero time; waiting states keep their reason.
+    assert.equal(tl.segments.find((s) => s.valueText === 'ExitDecision')?.category, 'exited');
+    assert.equal(tl.segments.find((s) => s.valueText === 'Pulling.Inspecting')?.reason, 'ContainerCreating');
+
+    // The log names events, guards and delays as the chart defines them.
+    const rows = h.rows(app);
+    const expiry = rows.find((r) => r.source === 'container.CrashLoopBackOff');
+    assert.deepEqual(
+      expiry && [expiry.eventType, expiry.kind, expiry.eventLabel, expiry.delay, expiry.targets],
+      ['xstate.after.backOffRemaining.container.CrashLoopBackOff', 'after', 'after backOffRemaining', 'backOffRemaining', ['container.Restarting']],
+    );
+    const exit = rows.find((r) => r.eventType === 'RUNTIME.STATUS' && r.targets[0] === 'container.ExitDecision');
+    assert.equal(exit?.guard, 'instanceExited');
+    const toBackOff = rows.find((r) => r.targets[0] === 'container.CrashLoopBackOff');
+    assert.deepEqual(toBackOff && [toBackOff.eventType, toBackOff.kind, toBackOff.guard, toBackOff.event], ['', 'always', 'inCrashLoopBackOff', 'RUNTIME.STATUS']);
+    const done = rows.find((r) => r.eventType === 'xstate.done.actor.createContainer');
+    assert.equal(done?.eventLabel, 'done: createContainer');
+    h.actor.stop();
   });
 
-  test('numeric after delays give a countdown without backOffUntil', () => {
+  test('a late client gets the picture from the replay: state, exit, countdown, history', async () => {
+    const h = new InspectedHarness(CRASHER);
+    await h.start();
+    await h.exit('app', 1);
+    await h.advance(1000);
+    await h.exit('app', 1);
+    await h.advance(2500);
+    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    h.connect();
+    const { model } = h;
+    assert.ok(model.synced);
+    const app = h.container('app');
+    assert.equal(model.actors.get(app)?.value, 'CrashLoopBackOff');
+    assert.equal(model.backOff(app, h.clock.now())?.remainingMs, 7500);
+    assert.ok(h.rows(app).some((r) => r.replay && r.guard === 'inCrashLoopBackOff'));
+    // The exit is known from the context even though the history covered it too.
+    assert.equal(model.timelines.get(app)?.markers.filter((m) => m.kind === 'exit').length, 2);
+    assert.equal(model.label(app), 'app');
+    h.actor.stop();
+  });
+
+  test('charts without meta or context fields: names and numeric after delays still give a countdown', () => {
     const model = new InspectorModel();
     const t0 = 1_700_000_000_000;
     model.apply({ type: '@statelet.hello', protocol: 1, serverTime: t0 }, t0);
@@ -164,55 +226,90 @@ describe('visualizer model', () => {
     }
   });
 
-  test('a late model gets the picture from the replay, history included', async () => {
-    const { model, pod, advance, connect } = setup({ connectLate: true });
-    pod.start();
-    advance(10);
-    advance(1000);
-    connect();
-    assert.ok(model.synced);
-    const app = [...model.actors.values()].find((a) => a.systemId === 'container:app');
-    assert.ok(app);
-    assert.equal(app.value, 'crashLoopBackOff');
-    assert.ok(model.log.some((r) => r.sessionId === app.sessionId && r.guard === 'shouldRestart' && r.replay));
-    const cats = model.timelines.get(app.sessionId)?.segments.map((s) => s.category);
-    assert.deepEqual(cats, ['running', 'running', 'backoff']);
-    pod.stop();
+  test('metaCategory: back-off reasons first, then the kubelet status', () => {
+    assert.equal(metaCategory('CrashLoopBackOff', 'waiting'), 'backoff');
+    assert.equal(metaCategory('ImagePullBackOff', 'waiting'), 'backoff');
+    assert.equal(metaCategory('ErrImagePull', 'waiting'), 'waiting');
+    assert.equal(metaCategory(undefined, 'running'), 'running');
+    assert.equal(metaCategory(undefined, 'terminated'), 'exited');
+    assert.equal(metaCategory('Completed', undefined), 'exited');
+    assert.equal(metaCategory(undefined, undefined), undefined);
   });
 });
 
+type Laid = ElkNodeIn & { edges: Array<{ id: string; sections?: unknown[] }> };
+
+async function layOut(json: ReturnType<typeof machineToJSON>, direction: 'RIGHT' | 'DOWN' = 'RIGHT') {
+  // CommonJS module: its module.exports is the constructor, also exposed as `.default`.
+  const elk = new elkModule.default();
+  const cm = buildChartModel(json, undefined, direction);
+  const laid = (await elk.layout(cm.graph as never)) as unknown as Laid;
+  const boxes = new Map<string, { x: number; y: number; w: number; h: number }>();
+  const walk = (n: ElkNodeIn): void => {
+    boxes.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, w: n.width ?? 0, h: n.height ?? 0 });
+    n.children?.forEach(walk);
+  };
+  laid.children?.forEach(walk);
+  const inside = (child: string, parent: string): boolean => {
+    const c = boxes.get(child);
+    const p = boxes.get(parent);
+    return !!c && !!p && c.x >= p.x && c.y >= p.y && c.x + c.w <= p.x + p.w && c.y + c.h <= p.y + p.h;
+  };
+  return { cm, laid, boxes, inside };
+}
+
 describe('statechart layout', () => {
-  test('elkjs lays out nested states and every transition of the demo charts', async () => {
-    // CommonJS module: its module.exports is the constructor, also exposed as `.default`.
-    const elk = new elkModule.default();
-    for (const machine of [demoContainerMachine, demoPodMachine]) {
-      const json = machineToJSON(machine);
-      const cm = buildChartModel(json);
-      const laid = (await elk.layout(cm.graph as never)) as unknown as ElkNodeIn & { edges: Array<{ id: string; sections?: unknown[] }> };
-      const boxes = new Map<string, { x: number; y: number; w: number; h: number }>();
-      const walk = (n: ElkNodeIn): void => {
-        boxes.set(n.id, { x: n.x ?? 0, y: n.y ?? 0, w: n.width ?? 0, h: n.height ?? 0 });
-        n.children?.forEach(walk);
-      };
-      laid.children?.forEach(walk);
-      // Every state is placed, children inside their parent (absolute coordinates).
-      for (const info of cm.nodes.values()) {
-        const b = boxes.get(info.id);
-        assert.ok(b && b.w > 0 && b.h > 0, `${info.id} placed`);
-      }
-      const inside = (child: string, parent: string): boolean => {
-        const c = boxes.get(child);
-        const p = boxes.get(parent);
-        return !!c && !!p && c.x >= p.x && c.y >= p.y && c.x + c.w <= p.x + p.w && c.y + c.h <= p.y + p.h;
-      };
-      if (machine === demoContainerMachine) {
-        assert.ok(inside('demoContainer.running.up', 'demoContainer.running'));
-        assert.ok(inside('demoContainer.running', 'demoContainer'));
-        assert.ok(cm.edges.some((e) => e.label === 'after runFor [shouldRestart]'));
-      } else {
-        assert.ok(cm.edges.some((e) => e.label === 'always' && e.target === 'demoPod.deleted'));
-      }
-      for (const e of laid.edges) assert.ok(e.sections?.length, `edge ${e.id} routed`);
+  test('the container chart: every state placed and nested, parallel transitions merged, fan-ins folded', async () => {
+    const { cm, laid, boxes, inside } = await layOut(machineToJSON(containerMachine), 'DOWN');
+    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 29);
+    for (const info of cm.nodes.values()) {
+      const b = boxes.get(info.id);
+      assert.ok(b && b.w > 0 && b.h > 0, `${info.id} placed`);
     }
+    for (const s of ['Deciding', 'PreStop', 'Stopping', 'KillFailed', 'Stopped']) assert.ok(inside(`container.Terminating.${s}`, 'container.Terminating'), s);
+    for (const s of ['Inspecting', 'Pulling']) assert.ok(inside(`container.Pulling.${s}`, 'container.Pulling'), s);
+    assert.equal(cm.nodes.get('container.CrashLoopBackOff')?.reason, 'CrashLoopBackOff');
+    assert.equal(cm.nodes.get('container.ExitDecision')?.status, 'terminated');
+
+    // Running → Terminating: one edge, one label line per transition.
+    const kill = cm.edges.filter((e) => e.source === 'container.Running' && e.target === 'container.Terminating');
+    assert.equal(kill.length, 1);
+    for (const line of ['KILL', 'DELETE', 'RUNTIME.STATUS [instanceUnknown]', 'PROBE.RESULT [isLivenessFailure]']) {
+      assert.ok(kill[0]!.label.split('\n').includes(line), `${line} in ${kill[0]!.label}`);
+    }
+    // DELETE → Exited from 11 states is a note on Exited; Pending's own DELETE edge is folded too.
+    const del = cm.folded.find((f) => f.eventType === 'DELETE' && f.target === 'container.Exited');
+    assert.equal(del?.sources.length, 11);
+    assert.ok(del?.sources.includes('container.CrashLoopBackOff'));
+    assert.deepEqual(cm.nodes.get('container.Exited')?.folded, cm.folded.filter((f) => f.target === 'container.Exited'));
+    assert.ok(!cm.edges.some((e) => e.target === 'container.Exited' && e.transitions.some((t) => t.eventType === 'DELETE')));
+    // Eventless edges are labelled by their guard; the back-off expiry by its named delay.
+    assert.ok(cm.edges.some((e) => e.source === 'container.BackOffCheck' && e.label === '[inCrashLoopBackOff]'));
+    const expiry = cm.edges.find((e) => e.source === 'container.CrashLoopBackOff' && e.target === 'container.Restarting');
+    assert.deepEqual(expiry?.transitions.map((t) => [t.label, t.delay]), [['after backOffRemaining', 'backOffRemaining']]);
+
+    // Declaration order is the flow: Pending at the top, Exited at the bottom, restarts drawn as back edges.
+    assert.ok(boxes.get('container.Pending')!.y < boxes.get('container.Creating')!.y);
+    assert.ok(boxes.get('container.Creating')!.y < boxes.get('container.Running')!.y);
+    assert.ok(boxes.get('container.Running')!.y < boxes.get('container.CrashLoopBackOff')!.y);
+    assert.equal(cm.edges.find((e) => e.source === 'container.Restarting' && e.target === 'container.Pulling')?.reversed, true);
+    for (const e of laid.edges) assert.ok(e.sections?.length, `edge ${e.id} routed`);
+    // Every transition with a target is drawn, merged or folded.
+    const drawn = cm.edges.reduce((n, e) => n + e.transitions.length, 0) + cm.folded.reduce((n, f) => n + f.sources.length, 0);
+    assert.equal(drawn, 86);
+  });
+
+  test('the pod and probe charts, and small charts drawn literally (no folding)', async () => {
+    for (const machine of [podMachine, probeMachine]) {
+      const { cm, laid, boxes } = await layOut(machineToJSON(machine), 'DOWN');
+      for (const info of cm.nodes.values()) assert.ok((boxes.get(info.id)?.w ?? 0) > 0, `${info.id} placed`);
+      for (const e of laid.edges) assert.ok(e.sections?.length, `${machine.id}: edge ${e.id} routed`);
+    }
+    const { cm, inside } = await layOut(machineToJSON(demoContainerMachine));
+    assert.ok(inside('demoContainer.running.up', 'demoContainer.running'));
+    assert.deepEqual(cm.folded, []);
+    assert.ok(cm.edges.some((e) => e.target === 'demoContainer.crashLoopBackOff' && e.label === 'after runFor [shouldRestart]'));
+    const pod = await layOut(machineToJSON(demoPodMachine));
+    assert.ok(pod.cm.edges.some((e) => e.label === 'always' && e.target === 'demoPod.deleted'));
   });
 });

@@ -1,18 +1,16 @@
-// Drives the real visualizer in Debian's chromium (playwright-core) against a
-// crash-looping demo pod on the real clock (short delays), end to end:
-// inspection server → WebSocket → browser model → DOM.
+// The inspector as a user meets it: `statelet run examples/crashloop.yaml
+// --inspect 0` (embedded runtime, short back-off), the printed URL opened in
+// Debian's chromium (playwright-core). Real machines, real clock, real
+// processes: CLI → inspection server → WebSocket → browser model → DOM.
 
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
-import { createActor } from 'xstate';
-import { startInspectionServer } from '../../src/inspect/server.js';
-import { demoPodMachine } from './fixtures.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveBrowser = existsSync(CHROMIUM);
@@ -22,166 +20,283 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 const skip = !haveBrowser && !inCI ? `chromium not found at ${CHROMIUM} (apt-get install -y chromium); skipping the browser test` : false;
 
-describe('visualizer in a real browser', () => {
-  test('shows the actor tree, a live statechart, the transition log and the back-off countdown', { skip, timeout: 60_000 }, async () => {
-    assert.ok(haveBrowser, `chromium is required when CI=true: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
-    // Build the current sources into a private directory (no race with `npm run build`).
-    const outdir = await mkdtemp(join(tmpdir(), 'statelet-visualizer-'));
-    const { buildVisualizer } = (await import(pathToFileURL(join(root, 'visualizer', 'build.mjs')).href)) as {
-      buildVisualizer: (o: { outdir: string; minify?: boolean }) => Promise<unknown>;
-    };
-    await buildVisualizer({ outdir, minify: true });
+function newestMtime(dir: string): number {
+  let t = 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    t = Math.max(t, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
+  }
+  return t;
+}
 
-    const server = await startInspectionServer({ port: 0, staticDir: outdir });
-    const pod = createActor(demoPodMachine, {
-      inspect: server.inspect,
-      input: {
-        containers: [
-          { name: 'app', runMs: 700, backOffBaseMs: 400, backOffCapMs: 1600, hookMs: 80, probePeriodMs: 1500 },
-          { name: 'sidecar', runMs: 3_600_000, backOffBaseMs: 400, hookMs: 80, probePeriodMs: 1500 },
-        ],
-      },
-    });
-    // Started before the page opens: the page joins late and must get the picture.
-    pod.start();
+/** The CLI serves visualizer/dist: build it when it is missing or older than its sources (npm test builds it first). */
+async function ensureVisualizerBuilt(): Promise<void> {
+  const main = join(root, 'visualizer', 'dist', 'main.js');
+  const sources = Math.max(newestMtime(join(root, 'visualizer', 'src')), newestMtime(join(root, 'src', 'inspect')));
+  if (existsSync(main) && statSync(main).mtimeMs >= sources) return;
+  const { buildVisualizer } = (await import(pathToFileURL(join(root, 'visualizer', 'build.mjs')).href)) as {
+    buildVisualizer: () => Promise<unknown>;
+  };
+  await buildVisualizer();
+}
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const pageErrors: string[] = [];
-    try {
-      const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
-      page.on('pageerror', (err) => pageErrors.push(String(err)));
-      page.on('console', (msg) => {
-        if (msg.type() === 'error') pageErrors.push(msg.text());
-      });
-      await page.goto(server.url);
-      await page.waitForSelector('[data-testid="connection-status"][data-state="open"]', { timeout: 10_000 });
+interface Cli {
+  proc: ChildProcessWithoutNullStreams;
+  stderr: () => string;
+  url: Promise<string>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
 
-      // Actor tree: pod → two containers → probes.
-      const appNode = page.locator('[data-testid="actor-node"][data-label="container:app"]');
-      await appNode.waitFor({ timeout: 10_000 });
-      assert.equal(await page.locator('[data-testid="actor-node"][data-machine-id="demoContainer"]').count(), 2);
-      assert.ok((await page.locator('[data-testid="actor-node"][data-machine-id="demoProbe"]').count()) >= 1);
-
-      await appNode.click();
-      const selectedBox = page.locator('[data-testid="selected-actor"]');
-      await page.waitForSelector('[data-testid="selected-actor"][data-label="container:app"]');
-      assert.equal(await appNode.getAttribute('data-selected'), 'true');
-
-      // The statechart is laid out with every state; compound `running` holds its children.
-      const chart = page.locator('[data-testid="statechart"]');
-      await page.waitForSelector('[data-testid="statechart"][data-machine-id="demoContainer"] svg');
-      const stateIds = await chart.locator('[data-testid="state-node"]').evaluateAll((els) =>
-        els.map((e) => e.getAttribute('data-state-id')),
-      );
-      for (const id of [
-        'demoContainer',
-        'demoContainer.waiting',
-        'demoContainer.running',
-        'demoContainer.running.postStart',
-        'demoContainer.running.up',
-        'demoContainer.crashLoopBackOff',
-        'demoContainer.terminated',
-      ]) {
-        assert.ok(stateIds.includes(id), `state ${id} drawn`);
+function startCli(): Cli {
+  const proc = spawn(
+    process.execPath,
+    [join(root, 'bin', 'statelet.js'), 'run', 'examples/crashloop.yaml', '--inspect', '0', '--backoff-initial', '1', '--backoff-max', '2'],
+    { cwd: root, env: { ...process.env, NO_COLOR: '1' } },
+  );
+  let stderr = '';
+  proc.stdout.resume(); // the live view; not needed here
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const url = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no inspector URL on stderr after 20s:\n${stderr}`)), 20_000);
+    proc.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const m = /statelet: inspector: (http:\/\/127\.0\.0\.1:\d+\/) \(WebSocket ws:\/\/127\.0\.0\.1:\d+\/ws\)/.exec(stderr);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
       }
-      assert.ok((await chart.locator('[data-testid="transition-edge"]').count()) >= 8);
-      const stateNode = (id: string) => chart.locator(`[data-testid="state-node"][data-state-id="${id}"]`);
-
-      // Live: into CrashLoopBackOff (highlighted, with a countdown) ...
-      await page.waitForFunction(
-        () =>
-          document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') === 'crashLoopBackOff' &&
-          document
-            .querySelector('[data-testid="state-node"][data-state-id="demoContainer.crashLoopBackOff"]')
-            ?.getAttribute('data-active') === 'true',
-        undefined,
-        { timeout: 10_000, polling: 20 },
-      );
-      const countdown = page.locator('[data-testid="timeline-row"] [data-testid="backoff-countdown"]');
-      await countdown.first().waitFor({ timeout: 5_000 });
-      const remaining = Number(await countdown.first().getAttribute('data-remaining-ms'));
-      assert.ok(remaining >= 0 && remaining <= 1600 + 100, `countdown ${remaining}ms within the back-off cap`);
-      assert.match((await countdown.first().textContent()) ?? '', /CrashLoopBackOff: restart in/);
-
-      // ... and back to running after the back-off.
-      await page.waitForFunction(
-        () =>
-          (document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') ?? '').startsWith('running') &&
-          document
-            .querySelector('[data-testid="state-node"][data-state-id="demoContainer.running"]')
-            ?.getAttribute('data-active') === 'true',
-        undefined,
-        { timeout: 10_000, polling: 20 },
-      );
-      assert.equal(await stateNode('demoContainer.crashLoopBackOff').getAttribute('data-active'), 'false');
-      assert.match((await selectedBox.textContent()) ?? '', /restarts\s*[1-9]/);
-
-      // Timeline of both containers, with start/exit markers for the app.
-      assert.deepEqual(
-        await page.locator('[data-testid="timeline-row"]').evaluateAll((els) => els.map((e) => e.textContent?.split(' ')[0])),
-        ['container:app', 'container:sidecar'],
-      );
-      assert.ok((await page.locator('[data-testid="timeline-row"]').first().locator('[data-testid="timeline-marker"][data-kind="exit"]').count()) >= 1);
-
-      // The transition log names the event, the guard and the delay; clicking a row highlights it.
-      const crashRow = page
-        .locator('[data-testid="transition-row"][data-event-type="xstate.after.runFor.demoContainer.running"][data-guard="shouldRestart"]')
-        .first();
-      await crashRow.waitFor();
-      assert.match((await crashRow.textContent()) ?? '', /after runFor\s*\[shouldRestart\]\s*running → crashLoopBackOff/);
-      await crashRow.click();
-      await page.waitForSelector('[data-testid="transition-row"][data-selected="true"]');
-      assert.equal(await crashRow.getAttribute('data-selected'), 'true');
-      const details = page.locator('[data-testid="transition-details"]');
-      assert.equal(await details.getAttribute('data-source'), 'demoContainer.running');
-      assert.equal(await details.getAttribute('data-target'), 'demoContainer.crashLoopBackOff');
-      const detailsText = (await details.textContent()) ?? '';
-      assert.match(detailsText, /guard\s*shouldRestart/);
-      assert.match(detailsText, /delay\s*runFor \(named delay\)/);
-      assert.equal(await stateNode('demoContainer.running').getAttribute('data-highlight'), 'source');
-      assert.equal(await stateNode('demoContainer.crashLoopBackOff').getAttribute('data-highlight'), 'target');
-      assert.equal(await chart.locator('[data-testid="transition-edge"].hl').count(), 1);
-      assert.equal(
-        await chart.locator('[data-testid="transition-edge"].hl').getAttribute('data-target'),
-        'demoContainer.crashLoopBackOff',
-      );
-
-      // Context/status JSON of the selected actor.
-      const context = JSON.parse((await page.locator('[data-testid="actor-context"]').textContent()) ?? '{}');
-      assert.equal(context.status, 'active');
-      assert.equal(context.context.name, 'app');
-      assert.equal(typeof context.context.restartCount, 'number');
-
-      // Wait for the next back-off so the picture shows the countdown, then keep a screenshot.
-      await page.waitForFunction(
-        () => document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') === 'crashLoopBackOff',
-        undefined,
-        { timeout: 10_000, polling: 20 },
-      );
-      await page.waitForTimeout(150);
-      const outDir = join(root, 'test-output');
-      await mkdir(outDir, { recursive: true });
-      await page.screenshot({ path: join(outDir, 'visualizer.png') });
-
-      assert.deepEqual(pageErrors, []);
-    } finally {
-      await browser.close();
-      pod.stop();
-      await server.close();
-      await rm(outdir, { recursive: true, force: true });
-    }
+    });
+    void exited.then(({ code }) => {
+      clearTimeout(timer);
+      reject(new Error(`statelet exited (${code}) before printing the inspector URL:\n${stderr}`));
+    });
   });
+  return { proc, stderr: () => stderr, url, exited };
+}
+
+/** Polls a predicate in the page (20 ms) with a timeout and a readable failure. */
+async function until(page: Page, what: string, fn: () => boolean, timeout = 15_000): Promise<void> {
+  try {
+    await page.waitForFunction(fn, undefined, { timeout, polling: 20 });
+  } catch (err) {
+    const state = await page
+      .locator('[data-testid="selected-actor"]')
+      .getAttribute('data-state-value')
+      .catch(() => '?');
+    throw new Error(`timed out waiting for ${what} (selected actor state: ${state}): ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+describe('visualizer in a real browser', () => {
+  test(
+    'statelet run examples/crashloop.yaml --inspect: tree, live chart, CrashLoopBackOff and back, log details, timeline',
+    { skip, timeout: 90_000 },
+    async () => {
+      assert.ok(haveBrowser, `chromium is required when CI=true: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+      await ensureVisualizerBuilt();
+
+      const cli = startCli();
+      let browser: Browser | undefined;
+      const pageErrors: string[] = [];
+      let terminated = false;
+      try {
+        const url = await cli.url;
+        browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+        const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+        page.on('pageerror', (err) => pageErrors.push(String(err)));
+        page.on('console', (msg) => {
+          if (msg.type() === 'error') pageErrors.push(msg.text());
+        });
+        await page.goto(url);
+        await page.waitForSelector('[data-testid="connection-status"][data-state="open"]', { timeout: 10_000 });
+
+        // ---- actor tree: pod → container → probes ----
+        const podNode = page.locator('[data-testid="actor-node"][data-actor-id="default/crashloop"]');
+        const crasherNode = page.locator('[data-testid="actor-node"][data-actor-id="container:crasher"]');
+        await crasherNode.waitFor({ timeout: 15_000 });
+        assert.equal(await podNode.getAttribute('data-machine-id'), 'pod');
+        assert.equal(await crasherNode.getAttribute('data-machine-id'), 'container');
+        assert.equal(await crasherNode.getAttribute('data-label'), 'crasher');
+        // Nesting in the DOM mirrors the actor tree.
+        const podItem = page.locator('.tree-item', { has: podNode }).first();
+        assert.equal(await podItem.locator('[data-actor-id="container:crasher"]').count(), 1);
+        // The probes of the running instance (invoked in Running; none configured, so they end at once in Disabled).
+        await until(page, 'the three probe actors under the container', () => {
+          const c = document.querySelector('[data-testid="actor-node"][data-actor-id="container:crasher"]')?.parentElement;
+          const ids = [...(c?.querySelectorAll('[data-testid="actor-node"][data-machine-id="probe"]') ?? [])].map((e) => e.getAttribute('data-actor-id'));
+          return ['startupProbe', 'livenessProbe', 'readinessProbe'].every((id) => ids.includes(id));
+        });
+
+        // ---- select the container: its chart ----
+        await crasherNode.click();
+        await page.waitForSelector('[data-testid="selected-actor"][data-actor-id="container:crasher"]');
+        assert.equal(await crasherNode.getAttribute('data-selected'), 'true');
+        const chart = page.locator('[data-testid="statechart"]');
+        await page.waitForSelector('[data-testid="statechart"][data-machine-id="container"] svg', { timeout: 15_000 });
+        const stateIds = await chart.locator('[data-testid="state-node"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-state-id')));
+        for (const key of [
+          'Pending', 'Pulling', 'Pulling.Inspecting', 'Pulling.Pulling', 'ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull',
+          'ImageInspectError', 'Creating', 'CreateContainerConfigError', 'CreateContainerError', 'Created', 'Started',
+          'PostStartRunning', 'Running', 'Terminating', 'Terminating.Deciding', 'Terminating.PreStop', 'Terminating.Stopping',
+          'Terminating.KillFailed', 'Terminating.Stopped', 'ExitDecision', 'BackOffCheck', 'CrashLoopBackOff',
+          'RunContainerError', 'PostStartHookError', 'Restarting', 'Exited',
+        ]) {
+          assert.ok(stateIds.includes(`container.${key}`), `state container.${key} drawn`);
+        }
+        // Nested states are drawn inside their parents.
+        const box = (id: string) => chart.locator(`[data-testid="state-node"][data-state-id="${id}"] > rect.box`).boundingBox();
+        for (const [child, parent] of [
+          ['container.Terminating.Stopping', 'container.Terminating'],
+          ['container.Terminating.Stopped', 'container.Terminating'],
+          ['container.Pulling.Inspecting', 'container.Pulling'],
+        ] as const) {
+          const c = await box(child);
+          const p = await box(parent);
+          assert.ok(c && p && c.x >= p.x && c.y >= p.y && c.x + c.width <= p.x + p.width && c.y + c.height <= p.y + p.height, `${child} inside ${parent}`);
+        }
+        // Readable: drawn at a zoom where labels are legible (the pane scrolls and follows the active state).
+        const zoom = Number(await chart.getAttribute('data-zoom'));
+        assert.ok(zoom >= 0.6, `chart zoom ${zoom} is readable`);
+        // Fan-in transitions (DELETE → Exited from most states) are one note, not a dozen edges.
+        assert.ok((await chart.locator('[data-testid="folded-transition"][data-event-type="DELETE"][data-target="container.Exited"]').count()) === 1);
+        const stateNode = (key: string) => chart.locator(`[data-testid="state-node"][data-state-id="container.${key}"]`);
+
+        // ---- live: into CrashLoopBackOff, with a countdown ----
+        await until(
+          page,
+          'CrashLoopBackOff, active in the chart',
+          () =>
+            document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') === 'CrashLoopBackOff' &&
+            document.querySelector('[data-testid="state-node"][data-state-id="container.CrashLoopBackOff"]')?.getAttribute('data-active') === 'true',
+          20_000,
+        );
+        // Followed: the active state is scrolled into the visible part of the pane.
+        const pane = await chart.boundingBox();
+        const active = await stateNode('CrashLoopBackOff').locator('rect.box').boundingBox();
+        assert.ok(
+          pane && active && active.x >= pane.x && active.y >= pane.y && active.x + active.width <= pane.x + pane.width && active.y + active.height <= pane.y + pane.height,
+          'the active state is in view',
+        );
+        const countdown = page.locator('[data-testid="timeline-row"][data-label="crasher"] [data-testid="backoff-countdown"]');
+        await countdown.waitFor({ timeout: 5_000 });
+        const remaining = Number(await countdown.getAttribute('data-remaining-ms'));
+        const backOffMs = Number(await countdown.getAttribute('data-backoff-ms'));
+        assert.ok([1000, 2000].includes(backOffMs), `back-off ${backOffMs}ms (initial 1s, max 2s)`);
+        assert.ok(remaining > 0 && remaining <= backOffMs + 100, `countdown ${remaining}ms within the ${backOffMs}ms back-off`);
+        assert.match((await countdown.textContent()) ?? '', /CrashLoopBackOff · restart in [\d.]+m?s of [12]\.0s/);
+        assert.match((await page.locator('[data-testid="selected-actor"]').textContent()) ?? '', /waiting · CrashLoopBackOff/);
+
+        // ---- ... and back: the back-off timer restarts it ----
+        await until(page, 'the restart after the back-off', () =>
+          /^(Restarting|Pulling|Creating|Created|Started|Running)/.test(
+            document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') ?? '',
+          ),
+        );
+        assert.equal(await stateNode('CrashLoopBackOff').getAttribute('data-active'), 'false');
+        await until(page, 'Running again', () => document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') === 'Running');
+        assert.equal(await stateNode('Running').getAttribute('data-active'), 'true');
+        const restarts = JSON.parse((await page.locator('[data-testid="actor-context"]').textContent()) ?? '{}').context?.restartCount;
+        assert.ok(restarts >= 2, `restartCount ${restarts}`);
+
+        // ---- transition log: the back-off expiry, named by its delay ----
+        const expiry = page
+          .locator('[data-testid="transition-row"][data-source="container.CrashLoopBackOff"][data-target="container.Restarting"]')
+          .first();
+        await expiry.waitFor();
+        assert.equal(await expiry.getAttribute('data-event-type'), 'xstate.after.backOffRemaining.container.CrashLoopBackOff');
+        assert.equal(await expiry.getAttribute('data-delay'), 'backOffRemaining');
+        assert.match((await expiry.textContent()) ?? '', /after backOffRemaining\s*CrashLoopBackOff → Restarting/);
+        await expiry.click();
+        const details = page.locator('[data-testid="transition-details"]');
+        await page.waitForSelector('[data-testid="transition-details"][data-event-type^="xstate.after.backOffRemaining"]');
+        assert.equal(await details.getAttribute('data-source'), 'container.CrashLoopBackOff');
+        assert.equal(await details.getAttribute('data-target'), 'container.Restarting');
+        assert.equal(await details.locator('[data-field="event"]').textContent(), 'after backOffRemaining');
+        assert.equal(await details.locator('[data-field="descriptor"]').textContent(), 'xstate.after.backOffRemaining.container.CrashLoopBackOff');
+        assert.match((await details.locator('[data-field="delay"]').textContent()) ?? '', /^backOffRemaining \(named delay/);
+        // ... and on the chart: the edge and its label line, source and target.
+        assert.equal(await stateNode('CrashLoopBackOff').getAttribute('data-highlight'), 'source');
+        assert.equal(await stateNode('Restarting').getAttribute('data-highlight'), 'target');
+        const hl = chart.locator('[data-testid="transition-edge"].hl');
+        assert.equal(await hl.count(), 1);
+        assert.equal(await hl.getAttribute('data-source'), 'container.CrashLoopBackOff');
+        assert.equal(await hl.getAttribute('data-target'), 'container.Restarting');
+        assert.equal(await chart.locator('.edge-label-text.hl').textContent(), 'after backOffRemaining');
+
+        // A guarded transition: the exit reported by the runtime.
+        const exitRow = page
+          .locator('[data-testid="transition-row"][data-event-type="RUNTIME.STATUS"][data-target="container.ExitDecision"]')
+          .first();
+        assert.equal(await exitRow.getAttribute('data-guard'), 'instanceExited');
+        await exitRow.click();
+        await page.waitForSelector('[data-testid="transition-details"][data-event-type="RUNTIME.STATUS"]');
+        assert.equal(await details.locator('[data-field="guard"]').textContent(), 'instanceExited');
+        assert.equal(await chart.locator('.edge-label-text.hl').textContent(), 'RUNTIME.STATUS [instanceExited]');
+        // An eventless one, named by its guard.
+        const toBackOff = page.locator('[data-testid="transition-row"][data-target="container.CrashLoopBackOff"][data-guard="inCrashLoopBackOff"]').first();
+        assert.equal(await toBackOff.getAttribute('data-event-type'), '');
+
+        // ---- timeline: starts, exits (from lastTermination), back-off ----
+        const tlRows = page.locator('[data-testid="timeline-row"]');
+        assert.deepEqual(await tlRows.evaluateAll((els) => els.map((e) => e.getAttribute('data-label'))), ['crasher']);
+        const markers = tlRows.first().locator('[data-testid="timeline-marker"]');
+        const kinds = await markers.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+        assert.ok(kinds.filter((k) => k === 'start').length >= 2, `starts: ${kinds}`);
+        assert.ok(kinds.filter((k) => k === 'exit').length >= 2, `exits: ${kinds}`);
+        assert.ok(kinds.includes('backoff'), `back-off: ${kinds}`);
+        assert.equal(await tlRows.first().locator('[data-testid="timeline-marker"][data-kind="exit"]').first().getAttribute('data-label'), 'exited 1 (Error)');
+        assert.ok((await tlRows.first().locator('[data-testid="timeline-segment"][data-category="backoff"]').count()) >= 1);
+        assert.ok((await tlRows.first().locator('[data-testid="timeline-segment"][data-category="running"]').count()) >= 2);
+
+        // ---- the next back-off, for the picture ----
+        await toBackOff.click();
+        await page.waitForSelector('[data-testid="transition-details"][data-target="container.CrashLoopBackOff"]');
+        assert.match((await details.locator('[data-field="event"]').textContent()) ?? '', /^always \(eventless/);
+        await until(page, 'the next CrashLoopBackOff', () =>
+          document.querySelector('[data-testid="selected-actor"]')?.getAttribute('data-state-value') === 'CrashLoopBackOff' &&
+          Number(document.querySelector('[data-testid="backoff-countdown"]')?.getAttribute('data-remaining-ms') ?? 0) > 600,
+        20_000);
+        const outDir = join(root, 'test-output');
+        await mkdir(outDir, { recursive: true });
+        await page.screenshot({ path: join(outDir, 'visualizer.png') });
+
+        assert.deepEqual(pageErrors, []);
+
+        // ---- SIGTERM: the pod is deleted and the CLI exits 0 ----
+        await browser.close();
+        browser = undefined;
+        terminated = true;
+        cli.proc.kill('SIGTERM');
+        const result = await Promise.race([
+          cli.exited,
+          new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 20_000).unref()),
+        ]);
+        assert.notEqual(result, 'timeout', `statelet did not exit within 20s of SIGTERM:\n${cli.stderr()}`);
+        assert.deepEqual(result, { code: 0, signal: null }, cli.stderr());
+        assert.match(cli.stderr(), /SIGTERM: deleting pod default\/crashloop/);
+      } finally {
+        await browser?.close().catch(() => {});
+        if (cli.proc.exitCode === null && cli.proc.signalCode === null) {
+          if (!terminated) cli.proc.kill('SIGTERM');
+          const t = setTimeout(() => cli.proc.kill('SIGKILL'), 10_000);
+          await cli.exited;
+          clearTimeout(t);
+        }
+      }
+    },
+  );
 });

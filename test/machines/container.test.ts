@@ -410,3 +410,20 @@ describe('snapshot restore', () => {
     assert.equal(h.startTimes('app').length, before + 1);
   });
 });
+
+describe('instance garbage collection', () => {
+  test('older exited instances are removed, the newest exited one is kept (status.lastState)', async () => {
+    const h = await new Harness(oneContainer(), { images: ['busybox:1.36'], config: { backOff: { initialMs: 1_000, maxMs: 1_000, resetAfterMs: 600_000 } } }).start();
+    const ids = () => h.calls.filter((c) => c.call === 'StartContainer').map((c) => c.detail!['id'] as string);
+    for (let i = 0; i < 3; i++) {
+      await h.exit('app', 1);
+      await h.advance(1_000);
+    }
+    const started = ids();
+    assert.equal(started.length, 4);
+    const removed = h.calls.filter((c) => c.call === 'RemoveContainer').map((c) => c.detail!['id']);
+    // Running: instance 4; newest exited: instance 3 (kept); instances 1 and 2 removed.
+    assert.deepEqual(removed, [started[0], started[1]]);
+    assert.equal(h.status().containerStatuses![0]!.lastState.terminated?.containerID, `fake://${started[2]}`);
+  });
+});

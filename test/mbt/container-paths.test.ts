@@ -16,6 +16,7 @@ import { CriClient } from '../../src/cri/client.js';
 import { RuntimeManager, stateString } from '../../src/manager.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';
 import { topStateMeta } from '../../src/status.js';
+import { loggingClient, type LoggedCall } from './steer.js';
 
 const T = 1_000_000;
 const work = mkdtempSync(join(tmpdir(), 'statelet-mbt-'));
@@ -67,26 +68,6 @@ const CRI_METHOD: Record<string, string> = {
   runHandler: 'ExecSync',
   stopContainer: 'StopContainer',
 };
-
-interface LoggedCall {
-  method: string;
-  req: Record<string, unknown>;
-}
-
-/** A CriClient whose calls are logged, to check call-order invariants. */
-function loggingClient(endpoint: string, log: LoggedCall[]): CriClient {
-  const client = new CriClient({ endpoint });
-  return new Proxy(client, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || prop === 'getContainerEvents' || prop === 'close') return v;
-      return (req: Record<string, unknown>, opts: unknown) => {
-        log.push({ method: String(prop), req });
-        return (v as (...a: unknown[]) => unknown).call(target, req, opts);
-      };
-    },
-  });
-}
 
 const pathPod = loadPod(`apiVersion: v1
 kind: Pod

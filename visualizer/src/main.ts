@@ -22,8 +22,19 @@ let shownChart: ChartView | undefined;
 let zoom = 1;
 /** 'auto' picks, per machine, the direction that fits the pane best. */
 let direction: 'auto' | ChartDirection = 'auto';
-let autoFit = true;
+/**
+ * 'readable': fit the pane but never below MIN_READABLE_ZOOM (big charts then
+ * scroll, following the active state); 'fit': the whole chart; 'manual': +/−.
+ */
+let zoomMode: 'readable' | 'fit' | 'manual' = 'readable';
+let follow = true;
+let lastFollowed = '';
+let userScrolledAt = 0;
 let lastContextText = '';
+
+/** Below this, 11px edge labels are no longer legible. */
+const MIN_READABLE_ZOOM = 0.75;
+const MAX_AUTO_ZOOM = 1.25;
 
 // ---- tiny DOM helper ----
 
@@ -55,7 +66,7 @@ function fmtDur(ms: number): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
 }
-/** `demoContainer.running.up` → `running.up` (the machine id is implied). */
+/** `container.Terminating.Stopping` → `Terminating.Stopping` (the machine id is implied). */
 function shortState(id: string | undefined, sessionId: string): string {
   if (!id) return '';
   const m = model.machineOf(sessionId);
@@ -75,6 +86,8 @@ function select(sessionId: string | undefined): void {
   const row = model.log.find((r) => r.key === selectedRow);
   if (row && row.sessionId !== sessionId) selectedRow = undefined;
   lastContextText = '';
+  lastFollowed = '';
+  userScrolledAt = 0;
   pending.tree = pending.log = true;
   if (sessionId) pending.actors.add(sessionId);
   schedule();
@@ -101,11 +114,21 @@ function schedule(): void {
   });
 }
 
+/** First container of the first pod, else the first actor: what a user opens the inspector for. */
+function defaultSelection(): string | undefined {
+  const roots = model.tree();
+  for (const r of roots) {
+    const c = r.children.find((n) => model.isContainerLike(n.actor.sessionId));
+    if (c) return c.actor.sessionId;
+  }
+  return roots[0]?.actor.sessionId;
+}
+
 function render(ch: Change): void {
   if (!selected || !model.actors.has(selected)) {
-    const first = model.tree()[0];
+    const first = model.synced ? defaultSelection() : undefined;
     if (first) {
-      selected = first.actor.sessionId;
+      selected = first;
       ch.tree = ch.log = true;
       ch.actors.add(selected);
     }
@@ -115,22 +138,37 @@ function render(ch: Change): void {
   if (ch.reset || ch.machines || (selected && ch.actors.has(selected)) || ch.tree) renderSelected();
   if (ch.log || ch.reset) renderLog();
   renderTimeline();
-  byId('counts').textContent = `${model.actors.size} actor${model.actors.size === 1 ? '' : 's'} · ${model.log.length} transitions`;
+  const live = [...model.actors.values()].filter((a) => a.status === 'active').length;
+  byId('counts').textContent = `${live} live actor${live === 1 ? '' : 's'} · ${model.log.length} transitions`;
 }
 
 function treeNodeAttrs(sessionId: string): Record<string, string> {
   const a = model.actors.get(sessionId);
   if (!a) return {};
+  const { category, reason } = a.machineId ? model.classify(a.sessionId) : { category: 'other', reason: undefined };
   return {
     'data-session-id': a.sessionId,
     'data-actor-id': a.actorId,
     'data-label': model.label(a.sessionId),
     'data-machine-id': a.machineId ?? '',
+    'data-kind': a.machineId ? 'machine' : 'call',
     'data-status': a.status,
     'data-state-value': stateValueToString(a.value),
-    'data-category': a.machineId ? model.classify(a.sessionId).category : 'other',
+    'data-reason': reason ?? '',
+    'data-category': category,
     'data-selected': String(a.sessionId === selected),
   };
+}
+
+/** What the tree shows right of an actor: its kubelet reason or state, or how it ended. */
+function treeValue(sessionId: string): string {
+  const a = model.actors.get(sessionId);
+  if (!a) return '';
+  if (a.status !== 'active') return a.machineId ? `${stateValueToString(a.value)} · ${a.status}` : a.status;
+  if (!a.machineId) return 'running…';
+  const { reason } = model.classify(sessionId);
+  const value = stateValueToString(a.value);
+  return reason && !value.split('.').includes(reason) ? `${value} · ${reason}` : value;
 }
 
 function renderTree(): void {
@@ -138,15 +176,17 @@ function renderTree(): void {
   const build = (n: TreeNode, depth: number): HTMLElement => {
     const a = n.actor;
     const attrs = treeNodeAttrs(a.sessionId);
+    const label = model.label(a.sessionId);
+    const badge = a.machineId ? a.machineId.replace(/~\d+$/, '') : 'call';
     const node = h(
       'div',
       {
-        class: `actor-node${a.sessionId === selected ? ' selected' : ''}${a.status !== 'active' ? ' ended' : ''}`,
+        class: `actor-node${a.sessionId === selected ? ' selected' : ''}${a.status !== 'active' ? ' ended' : ''}${a.machineId ? '' : ' call'}`,
         'data-testid': 'actor-node',
         role: 'treeitem',
         tabindex: 0,
-        style: `padding-left:${8 + depth * 14}px`,
-        title: `${a.sessionId}${a.systemId ? ` · systemId ${a.systemId}` : ''}`,
+        style: `padding-left:${6 + depth * 14}px`,
+        title: `${a.actorId} · ${a.sessionId}${a.systemId ? ` · systemId ${a.systemId}` : ''}`,
         onclick: () => select(a.sessionId),
         onkeydown: (ev) => {
           if ((ev as KeyboardEvent).key === 'Enter') select(a.sessionId);
@@ -154,30 +194,41 @@ function renderTree(): void {
         ...attrs,
       },
       h('span', { class: `dot cat-${attrs['data-category']}` }),
-      h('span', { class: 'actor-label' }, model.label(a.sessionId)),
-      a.machineId && a.machineId !== model.label(a.sessionId) ? h('span', { class: 'actor-machine' }, a.machineId) : undefined,
-      h('span', { class: 'actor-value' }, a.status === 'active' ? stateValueToString(a.value) : a.status),
+      h('span', { class: 'actor-label' }, label),
+      badge !== label ? h('span', { class: 'actor-machine' }, badge) : undefined,
+      h('span', { class: 'actor-value' }, treeValue(a.sessionId)),
     );
     return h('div', { class: 'tree-item' }, node, ...n.children.map((c) => build(c, depth + 1)));
   };
-  const roots = model.tree();
+  const roots = model.tree({ keep: selected });
   host.replaceChildren(...(roots.length ? roots.map((r) => build(r, 0)) : [h('p', { class: 'empty' }, 'No live actors yet.')]));
 }
 
 function updateTreeNode(sessionId: string): void {
   const node = byId('actor-tree').querySelector<HTMLElement>(`[data-session-id="${CSS.escape(sessionId)}"]`);
   if (!node) {
-    renderTree();
+    if (model.tree({ keep: selected }).length) renderTree();
     return;
   }
   const attrs = treeNodeAttrs(sessionId);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   const a = model.actors.get(sessionId);
   const v = node.querySelector('.actor-value');
-  if (v && a) v.textContent = a.status === 'active' ? stateValueToString(a.value) : a.status;
+  if (v && a) v.textContent = treeValue(sessionId);
   const dot = node.querySelector('.dot');
   if (dot) dot.className = `dot cat-${attrs['data-category']}`;
   node.classList.toggle('ended', a?.status !== 'active');
+}
+
+/** Context JSON with the small, changing fields first and the big spec objects (pod, container) last. */
+function orderedContext(ctx: unknown): unknown {
+  if (!ctx || typeof ctx !== 'object' || Array.isArray(ctx)) return ctx;
+  const entries = Object.entries(ctx as Record<string, unknown>);
+  const weight = (v: unknown): number => (v && typeof v === 'object' ? JSON.stringify(v).length : 0);
+  // Scalars and small objects (lastTermination, instance) first; the spec objects (pod, container, config) last.
+  const heavy = (v: unknown): number => (weight(v) > 160 ? 2 : v && typeof v === 'object' ? 1 : 0);
+  entries.sort((x, y) => heavy(x[1]) - heavy(y[1]));
+  return Object.fromEntries(entries);
 }
 
 function renderSelected(): void {
@@ -196,38 +247,44 @@ function renderSelected(): void {
   const valueText = stateValueToString(a.value);
   box.setAttribute('data-session-id', a.sessionId);
   box.setAttribute('data-label', model.label(a.sessionId));
+  box.setAttribute('data-actor-id', a.actorId);
   box.setAttribute('data-status', a.status);
   box.setAttribute('data-state-value', valueText);
   box.setAttribute('data-active-states', active.join(' '));
-  const { category, reason } = model.classify(a.sessionId);
+  const { category, reason, status } = a.machineId ? model.classify(a.sessionId) : { category: 'other', reason: undefined, status: undefined };
   const restarts = ctxField(a.sessionId, 'restartCount');
+  const exit = model.lastExit(a.sessionId);
+  const waitingMessage = ctxField(a.sessionId, 'waitingMessage');
+  const row = (k: string, v: string | undefined, testid?: string): Node[] =>
+    v ? [h('dt', {}, k), h('dd', testid ? { 'data-testid': testid } : {}, v)] : [];
   box.replaceChildren(
     h(
       'div',
       { class: 'sel-head' },
       h('span', { class: `dot cat-${category}` }),
       h('strong', {}, model.label(a.sessionId)),
+      h('span', { class: 'actor-machine' }, a.machineId ?? a.src ?? 'call'),
       h('span', { class: `badge status-${a.status}` }, a.status),
     ),
     h(
       'dl',
       {},
-      h('dt', {}, 'state'),
-      h('dd', { 'data-testid': 'selected-state' }, valueText || '—'),
-      reason ? h('dt', {}, 'reason') : undefined,
-      reason ? h('dd', {}, reason) : undefined,
-      h('dt', {}, 'machine'),
-      h('dd', {}, a.machineId ?? '(not a state machine)'),
-      typeof restarts === 'number' ? h('dt', {}, 'restarts') : undefined,
-      typeof restarts === 'number' ? h('dd', {}, String(restarts)) : undefined,
-      h('dt', {}, 'session'),
-      h('dd', {}, `${a.sessionId}${a.parentId ? ` (parent ${a.parentId})` : ''}`),
-      a.lastEvent ? h('dt', {}, 'last event') : undefined,
-      a.lastEvent ? h('dd', {}, a.lastEvent) : undefined,
+      ...row('state', valueText || '—', 'selected-state'),
+      ...row('container', status ? `${status}${reason ? ` · ${reason}` : ''}` : reason),
+      ...row('restarts', typeof restarts === 'number' ? String(restarts) : undefined),
+      ...row(
+        'last exit',
+        exit
+          ? `${exit.exitCode ?? '?'}${exit.reason ? ` (${exit.reason})` : ''}${exit.finishedAt ? ` at ${fmtTime(exit.finishedAt)}` : ''}`
+          : undefined,
+      ),
+      ...row('message', typeof waitingMessage === 'string' && category !== 'running' ? waitingMessage : undefined),
+      ...row('actor', `${a.actorId}${a.parentId ? ` (parent ${model.label(a.parentId)})` : ''}`),
+      ...row('last event', a.lastEvent),
     ),
   );
   const snap = a.snapshot as Record<string, unknown>;
-  const shown: Record<string, unknown> = { status: a.status, value: a.value, context: a.context };
+  const shown: Record<string, unknown> = { status: a.status, value: a.value, context: orderedContext(a.context) };
   if (snap && 'output' in snap && snap.output !== undefined) shown.output = snap.output;
   if (snap && 'error' in snap && snap.error !== undefined) shown.error = snap.error;
   if (snap && 'children' in snap) shown.children = Object.keys((snap.children as object) ?? {});
@@ -254,7 +311,7 @@ function showChart(sessionId: string | undefined): void {
   if (!a || !machineId || !machine) {
     shownMachine = undefined;
     shownChart = undefined;
-    chartMessage(a ? `${model.label(a.sessionId)} is not a state machine (no chart).` : 'Select an actor.');
+    chartMessage(a ? `${model.label(a.sessionId)} is a call (${a.src ?? 'no chart'}), not a state machine.` : 'Select an actor.');
     return;
   }
   const key = `${machineId}|${direction}`;
@@ -266,9 +323,14 @@ function showChart(sessionId: string | undefined): void {
       (view) => {
         if (shownMachine !== key) return;
         shownChart = view;
+        // Swapping the SVG clamps the scroll position: that is not the user scrolling.
+        programmaticUntil = Date.now() + 250;
+        userScrolledAt = 0;
         host.setAttribute('data-machine-id', machineId);
+        host.setAttribute('data-direction', view.direction);
         host.replaceChildren(view.svg);
-        autoFit = true;
+        if (zoomMode === 'manual') zoomMode = 'readable';
+        lastFollowed = '';
         applyZoom();
         applyChartState();
       },
@@ -295,7 +357,7 @@ function layout(machineId: string, machine: MachineJSON, dir: ChartDirection): P
 
 function fitZoom(view: ChartView): number {
   const host = byId('statechart');
-  return Math.min((host.clientWidth - 16) / view.width, (host.clientHeight - 16) / view.height);
+  return Math.min((host.clientWidth - 18) / view.width, (host.clientHeight - 18) / view.height);
 }
 
 /** The user's direction, or whichever of left-to-right / top-down shows the chart larger in the pane. */
@@ -311,7 +373,8 @@ function applyChartState(): void {
   if (!shownChart || !selected) return;
   const active = model.activeStates(selected);
   shownChart.setActive(active);
-  byId('statechart').setAttribute('data-active-states', active.join(' '));
+  const host = byId('statechart');
+  host.setAttribute('data-active-states', active.join(' '));
   const row = model.log.find((r) => r.key === selectedRow && r.sessionId === selected);
   shownChart.highlight(row ? { source: row.source, targets: row.targets, eventType: row.eventType } : undefined);
   let last: LogRow | undefined;
@@ -323,18 +386,51 @@ function applyChartState(): void {
     }
   }
   shownChart.markLast(last ? { source: last.source, targets: last.targets, eventType: last.eventType } : undefined);
+  // Follow: keep the state of interest (the clicked transition's target, else the
+  // deepest active state) in view when the chart is larger than the pane.
+  const focus = row?.targets[0] ?? row?.source ?? active[active.length - 1];
+  if (focus && follow && zoomMode !== 'fit') scrollToState(focus, row ? `row:${row.key}` : focus);
 }
+
+function scrollToState(id: string, reason: string): void {
+  if (!shownChart || reason === lastFollowed) return;
+  if (Date.now() - userScrolledAt < 4000 && !reason.startsWith('row:')) return;
+  const b = shownChart.box(id);
+  if (!b) return;
+  lastFollowed = reason;
+  const host = byId('statechart');
+  const svg = shownChart.svg;
+  const s = zoom;
+  // svg is centred by margin:auto inside the host's padding.
+  const offX = svg.getBoundingClientRect().left - host.getBoundingClientRect().left + host.scrollLeft;
+  const offY = svg.getBoundingClientRect().top - host.getBoundingClientRect().top + host.scrollTop;
+  const cx = offX + (b.x + 4 + b.w / 2) * s;
+  const cy = offY + (b.y + 4 + b.h / 2) * s;
+  const left = cx - host.clientWidth / 2;
+  const top = cy - host.clientHeight / 2;
+  const visible =
+    cx - (b.w * s) / 2 >= host.scrollLeft &&
+    cx + (b.w * s) / 2 <= host.scrollLeft + host.clientWidth &&
+    cy - (b.h * s) / 2 >= host.scrollTop &&
+    cy + (b.h * s) / 2 <= host.scrollTop + host.clientHeight;
+  if (visible && !reason.startsWith('row:')) return;
+  programmaticUntil = Date.now() + 250;
+  host.scrollTo({ left: Math.max(0, left), top: Math.max(0, top) });
+}
+/** Scroll events before this come from scrollToState, not from the user. */
+let programmaticUntil = 0;
 
 function applyZoom(): void {
   if (!shownChart) return;
-  const host = byId('statechart');
-  if (autoFit) {
-    const w = host.clientWidth - 16;
-    const hgt = host.clientHeight - 16;
-    zoom = Math.max(0.2, Math.min(1.5, w / shownChart.width, hgt / shownChart.height));
-  }
+  const fit = fitZoom(shownChart);
+  if (zoomMode === 'fit') zoom = Math.max(0.05, Math.min(MAX_AUTO_ZOOM, fit));
+  else if (zoomMode === 'readable') zoom = Math.max(MIN_READABLE_ZOOM, Math.min(MAX_AUTO_ZOOM, fit));
   shownChart.svg.setAttribute('width', String(Math.round(shownChart.width * zoom)));
   shownChart.svg.setAttribute('height', String(Math.round(shownChart.height * zoom)));
+  const host = byId('statechart');
+  host.setAttribute('data-zoom', zoom.toFixed(3));
+  byId('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
+  lastFollowed = '';
 }
 
 function renderLog(): void {
@@ -400,7 +496,9 @@ function renderDetails(): void {
   box.setAttribute('data-key', r.key);
   box.setAttribute('data-source', r.source ?? '');
   box.setAttribute('data-target', r.targets.join(' '));
-  const row = (k: string, v: string | undefined): Node[] => (v ? [h('dt', {}, k), h('dd', {}, v)] : []);
+  box.setAttribute('data-event-type', r.eventType);
+  const row = (k: string, v: string | undefined): Node[] => (v ? [h('dt', {}, k), h('dd', { 'data-field': k }, v)] : []);
+  const after = r.kind === 'after';
   box.replaceChildren(
     h(
       'dl',
@@ -410,9 +508,12 @@ function renderDetails(): void {
       ...row('descriptor', r.eventType && r.eventType !== r.eventLabel ? r.eventType : undefined),
       ...row('caused by', r.event !== r.eventType && r.eventType !== '' ? r.event : undefined),
       ...row('guard', r.guard),
-      ...row('delay', r.delay === undefined ? undefined : typeof r.delay === 'number' ? `${r.delay}ms` : `${r.delay} (named delay)`),
-      ...row('from', r.source),
-      ...row('to', r.targets.length ? r.targets.join(', ') : r.kind === 'status' ? undefined : '(no state change)'),
+      ...row(
+        'delay',
+        r.delay === undefined ? undefined : typeof r.delay === 'number' ? `${r.delay}ms` : `${r.delay} (named delay${after ? ', timer expired' : ''})`,
+      ),
+      ...row('from', shortState(r.source, r.sessionId)),
+      ...row('to', r.targets.length ? r.targets.map((t) => shortState(t, r.sessionId)).join(', ') : r.kind === 'status' ? undefined : '(no state change)'),
       ...row('result', r.kind === 'status' ? `actor ${r.status}` : r.valueText),
       ...row('time', fmtTime(r.time)),
     ),
@@ -428,13 +529,13 @@ function renderTimeline(): void {
     const s = model.timelines.get(id)?.segments[0];
     if (s && s.start < earliest) earliest = s.start;
   }
-  const span = Math.min(120_000, Math.max(10_000, now - earliest));
+  const span = Math.min(120_000, Math.max(10_000, (now - earliest) * 1.05));
   const t0 = now - span;
   const pct = (t: number): number => ((Math.max(t, t0) - t0) / span) * 100;
   const rows = ids.map((id) => {
     const a = model.actors.get(id);
     const tl = model.timelines.get(id);
-    const { category, reason } = model.classify(id);
+    const { category, reason, status: cstatus } = model.classify(id);
     const bo = model.backOff(id, now);
     const restarts = ctxField(id, 'restartCount');
     const bar = h('div', { class: 'tl-bar' });
@@ -444,38 +545,54 @@ function renderTimeline(): void {
       bar.append(
         h('div', {
           class: `tl-seg cat-${s.category}`,
+          'data-testid': 'timeline-segment',
+          'data-category': s.category,
           style: `left:${pct(s.start)}%;width:${Math.max(0.3, pct(end) - pct(s.start))}%`,
-          title: `${s.valueText}${s.reason ? ` (${s.reason})` : ''} · ${fmtDur(end - s.start)}`,
+          title: `${s.valueText}${s.reason ? ` (${s.reason})` : ''} · ${fmtDur(end - s.start)} from ${fmtTime(s.start)}`,
         }),
       );
     }
     for (const m of tl?.markers ?? []) {
       if (m.time < t0) continue;
       bar.append(
-        h('div', {
-          class: `tl-marker m-${m.kind}`,
-          'data-testid': 'timeline-marker',
-          'data-kind': m.kind,
-          style: `left:${pct(m.time)}%`,
-          title: `${m.label} at ${fmtTime(m.time)}`,
-        }),
+        h(
+          'div',
+          {
+            class: `tl-marker m-${m.kind}`,
+            'data-testid': 'timeline-marker',
+            'data-kind': m.kind,
+            'data-label': m.label,
+            style: `left:${pct(m.time)}%`,
+            title: `${m.label} at ${fmtTime(m.time)}`,
+          },
+          m.kind === 'exit' && m.exitCode !== undefined ? h('span', { class: 'tl-code' }, String(m.exitCode)) : undefined,
+        ),
       );
     }
     let status: HTMLElement;
     if (bo) {
+      const frac = bo.remainingMs !== undefined && bo.until !== undefined ? Math.max(0, Math.min(1, bo.remainingMs / Math.max(1, bo.until - bo.since))) : undefined;
       status = h(
         'span',
         {
           class: 'tl-status cat-backoff-text',
           'data-testid': 'backoff-countdown',
           'data-remaining-ms': bo.remainingMs === undefined ? undefined : String(Math.round(bo.remainingMs)),
+          'data-backoff-ms': bo.backOffMs === undefined ? undefined : String(bo.backOffMs),
         },
-        bo.remainingMs === undefined
-          ? `${bo.reason ?? 'back-off'} for ${fmtDur(now - bo.since)}`
-          : `${bo.reason ?? 'back-off'}: restart in ${fmtDur(bo.remainingMs)}`,
+        h(
+          'span',
+          { class: 'tl-status-text' },
+          h('b', {}, bo.reason ?? 'back-off'),
+          bo.remainingMs === undefined
+            ? ` for ${fmtDur(now - bo.since)}`
+            : ` · restart in ${fmtDur(bo.remainingMs)}${bo.backOffMs !== undefined ? ` of ${fmtDur(bo.backOffMs)}` : ''}`,
+        ),
+        frac !== undefined ? h('span', { class: 'tl-countdown' }, h('span', { style: `width:${(frac * 100).toFixed(1)}%` })) : undefined,
       );
     } else {
-      status = h('span', { class: 'tl-status' }, a?.status === 'active' ? (reason ?? category) : (a?.status ?? ''));
+      const text = a?.status === 'active' ? (reason ?? (cstatus ? cstatus[0]!.toUpperCase() + cstatus.slice(1) : category)) : (a?.status ?? '');
+      status = h('span', { class: `tl-status cat-${category}-text` }, text);
     }
     return h(
       'div',
@@ -483,6 +600,7 @@ function renderTimeline(): void {
         class: `tl-row${id === selected ? ' selected' : ''}`,
         'data-testid': 'timeline-row',
         'data-session-id': id,
+        'data-label': model.label(id),
         'data-category': category,
         onclick: () => select(id),
       },
@@ -490,7 +608,7 @@ function renderTimeline(): void {
         'div',
         { class: 'tl-name' },
         h('span', {}, model.label(id)),
-        typeof restarts === 'number' ? h('small', {}, ` ↻${restarts}`) : undefined,
+        typeof restarts === 'number' ? h('small', { title: 'restarts' }, ` ↻${restarts}`) : undefined,
       ),
       bar,
       status,
@@ -505,7 +623,7 @@ function renderTimeline(): void {
             { class: 'tl-axis' },
             h('span', {}, ''),
             h('div', { class: 'tl-axis-bar' }, h('span', {}, `−${fmtDur(span)}`), h('span', {}, 'now')),
-            h('span', {}, ''),
+            h('span', { class: 'tl-legend' }, h('i', { class: 'm-start' }), 'start ', h('i', { class: 'm-exit' }), 'exit (code) ', h('i', { class: 'm-backoff' }), 'back-off'),
           ),
         ]
       : [h('p', { class: 'empty' }, 'Select an actor.')]),
@@ -557,14 +675,20 @@ function init(): void {
     pending.log = true;
     schedule();
   });
+  byId('follow').addEventListener('change', (ev) => {
+    follow = (ev.target as HTMLInputElement).checked;
+    lastFollowed = '';
+    userScrolledAt = 0;
+    applyChartState();
+  });
   byId('zoom-in').addEventListener('click', () => {
-    autoFit = false;
+    zoomMode = 'manual';
     zoom = Math.min(4, zoom * 1.25);
     applyZoom();
   });
   byId('zoom-out').addEventListener('click', () => {
-    autoFit = false;
-    zoom = Math.max(0.1, zoom / 1.25);
+    zoomMode = 'manual';
+    zoom = Math.max(0.05, zoom / 1.25);
     applyZoom();
   });
   byId('layout-direction').addEventListener('change', (ev) => {
@@ -572,11 +696,17 @@ function init(): void {
     if (selected) showChart(selected);
   });
   byId('zoom-fit').addEventListener('click', () => {
-    autoFit = true;
+    // Toggles between the whole chart and the readable, following view.
+    zoomMode = zoomMode === 'fit' ? 'readable' : 'fit';
     applyZoom();
+    applyChartState();
+  });
+  const host = byId('statechart');
+  host.addEventListener('scroll', () => {
+    if (Date.now() > programmaticUntil) userScrolledAt = Date.now();
   });
   window.addEventListener('resize', () => {
-    if (autoFit) applyZoom();
+    if (zoomMode !== 'manual') applyZoom();
   });
   // Countdown and pruning of ended actors (probe runs come and go).
   setInterval(() => {

@@ -226,7 +226,9 @@ export async function renderChart(machineId: string, machine: MachineJSON, direc
       },
       gEdges,
     );
-    const path = el('path', { d: `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`, class: 'edge-line', 'marker-end': 'url(#arrow)' }, g);
+    // A reversed edge's path runs from the transition's target to its source.
+    const arrowAt = info.reversed ? 'marker-start' : 'marker-end';
+    const path = el('path', { d: `M ${pts.map((p) => `${p.x} ${p.y}`).join(' L ')}`, class: 'edge-line', [arrowAt]: 'url(#arrow)' }, g);
     const item: EdgeEl = { info, g, path, lines: [] };
     const label = e.labels?.[0];
     if (label && info.label) {
@@ -277,7 +279,7 @@ export async function renderChart(machineId: string, machine: MachineJSON, direc
       item.g.classList.toggle(cls, on);
       item.labelEl?.classList.toggle(cls, on);
       const marker = item.g.classList.contains('hl') ? 'arrow-hl' : item.g.classList.contains('last') ? 'arrow-last' : 'arrow';
-      item.path.setAttribute('marker-end', `url(#${marker})`);
+      item.path.setAttribute(item.info.reversed ? 'marker-start' : 'marker-end', `url(#${marker})`);
       // Keep highlighted edges and labels above the others.
       if (on) {
         gEdges.appendChild(item.g);
