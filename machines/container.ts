@@ -334,6 +334,21 @@ export const containerMachine = setup({
             }),
     });
     }),
+    /** One prober per probe the container defines (kubelet prober manager AddPod). */
+    startProbes: enqueueActions(({ context, enqueue }, params: { types: ('startup' | 'liveness' | 'readiness')[] }) => {
+      const c = context.container;
+      for (const type of params.types) {
+        const probe = type === 'liveness' ? c.livenessProbe : type === 'readiness' ? c.readinessProbe : c.startupProbe;
+        if (probe) enqueue.spawnChild('probe', { id: `${type}Probe`, input: probeInput(context, type) });
+      }
+    }),
+    stopProbes: enqueueActions(({ context, enqueue }, params: { types: ('startup' | 'liveness' | 'readiness')[] }) => {
+      const c = context.container;
+      for (const type of params.types) {
+        const probe = type === 'liveness' ? c.livenessProbe : type === 'readiness' ? c.readinessProbe : c.startupProbe;
+        if (probe) enqueue.stopChild(`${type}Probe`);
+      }
+    }),
     notifyProbe: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'PROBE.RESULT' || !hasParent(self)) return;
       enqueue.sendParent({ type: 'CONTAINER.PROBE', name: context.container.name, probe: event.probe, result: event.result, output: event.output, at: event.at });
@@ -442,8 +457,8 @@ export const containerMachine = setup({
       if (event.probe === 'readiness') ready = started && event.result === 'success';
       if (event.probe === 'startup' && event.result === 'success' && !context.container.readinessProbe) ready = true;
       if (event.probe === 'startup' && event.result === 'success' && !context.started) {
-        enqueue.sendTo('livenessProbe', { type: 'UNGATE', at: event.at });
-        enqueue.sendTo('readinessProbe', { type: 'UNGATE', at: event.at });
+        if (context.container.livenessProbe) enqueue.sendTo('livenessProbe', { type: 'UNGATE', at: event.at });
+        if (context.container.readinessProbe) enqueue.sendTo('readinessProbe', { type: 'UNGATE', at: event.at });
       }
       if (started === context.started && ready === context.ready) return;
       enqueue.assign({ started, ready });
@@ -529,7 +544,6 @@ export const containerMachine = setup({
     Pulling: {
       meta: { status: 'waiting', reason: 'ContainerCreating' },
       initial: 'Inspecting',
-      entry: 'notifyChanged',
       on: {
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -605,7 +619,7 @@ export const containerMachine = setup({
     /** The pull failed; the next sync (pod-worker retry) checks the image back-off again. */
     ErrImagePull: {
       meta: { status: 'waiting', reason: 'ErrImagePull' },
-      entry: [assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }), 'notifyChanged', 'notifyStartFailed'],
+      entry: [assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }), 'notifyStartFailed'],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         RESUME: { target: 'ErrImagePull', reenter: false, actions: 'observe' },
@@ -624,7 +638,6 @@ export const containerMachine = setup({
         }),
         { type: 'record', params: ({ context }) => ({ type: 'Normal', reason: msg.EventReason.BackOff, message: msg.backOffPullImageMessage(context.container.image) }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImagePullBackOff) }) },
-        'notifyChanged',
         'notifyStartFailed',
       ],
       after: { backOffRemaining: { target: 'Pulling', actions: 'reachBackOffDeadline' } },
@@ -641,7 +654,6 @@ export const containerMachine = setup({
         assign({ waitingMessage: ({ context }) => msg.neverPullMessage(context.container.image), retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.ErrImageNeverPull, message: msg.neverPullMessage(context.container.image) }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ErrImageNeverPull) }) },
-        'notifyChanged',
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
@@ -658,7 +670,6 @@ export const containerMachine = setup({
         assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.InspectFailed, message: context.waitingMessage ?? '' }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImageInspectError) }) },
-        'notifyChanged',
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
@@ -710,7 +721,6 @@ export const containerMachine = setup({
       entry: [
         assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
-        'notifyChanged',
         'notifyStartFailed',
       ],
       always: { guard: 'isDeleting', target: 'Exited' },
@@ -726,7 +736,6 @@ export const containerMachine = setup({
       entry: [
         assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
-        'notifyChanged',
         'notifyStartFailed',
       ],
       always: { guard: 'isDeleting', target: 'Exited' },
@@ -740,7 +749,7 @@ export const containerMachine = setup({
     /** startContainer step 3: StartContainer. */
     Created: {
       meta: { status: 'waiting', reason: '' },
-      entry: ['notifyChanged', 'removeStaleInstances'],
+      entry: ['removeStaleInstances'],
       always: {
         // Deleted while it was being created: kill the created instance, no restart.
         guard: 'isDeleting',
@@ -793,7 +802,6 @@ export const containerMachine = setup({
      */
     PostStartRunning: {
       meta: { status: 'running' },
-      entry: 'notifyChanged',
       invoke: {
         id: 'runHandler',
         src: 'runHandler',
@@ -835,16 +843,13 @@ export const containerMachine = setup({
 
     Running: {
       meta: { status: 'running' },
-      // Probers live as long as this instance runs; leaving Running (a kill or an exit) stops
-      // liveness and startup probing, as the kubelet does once termination starts.
-      invoke: [
-        { id: 'startupProbe', src: 'probe', input: ({ context }) => probeInput(context, 'startup') },
-        { id: 'livenessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'liveness') },
-        { id: 'readinessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'readiness') },
-      ],
+      // Probers live as long as this instance runs (one per probe the container has); leaving
+      // Running (a kill or an exit) stops liveness and startup probing, as the kubelet does
+      // once termination starts.
+      exit: [{ type: 'stopProbes', params: { types: ['startup', 'liveness', 'readiness'] } }],
       entry: [
+        { type: 'startProbes', params: { types: ['startup', 'liveness', 'readiness'] } },
         assign({ started: ({ context }) => !context.container.startupProbe, ready: ({ context }) => !context.container.startupProbe && !context.container.readinessProbe }),
-        'notifyChanged',
         'notifyStarted',
       ],
       always: {
@@ -912,11 +917,11 @@ export const containerMachine = setup({
       meta: { status: 'running' },
       initial: 'Deciding',
       // Readiness goes on until the container stops (liveness/startup stopped with Running).
-      invoke: { id: 'readinessProbe', src: 'probe', input: ({ context }) => probeInput(context, 'readiness') },
       entry: [
         { type: 'record', params: ({ context }) => ({ type: 'Normal', reason: msg.EventReason.Killing, message: context.kill?.message ?? msg.stoppingContainerMessage(context.container.name) }) },
-        'notifyChanged',
+        { type: 'startProbes', params: { types: ['readiness'] } },
       ],
+      exit: [{ type: 'stopProbes', params: { types: ['readiness'] } }],
       on: {
         // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
         DELETE: { actions: ['observe', 'noteDeletion', assign(({ context }) => ({ kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!context.deletion?.force } : context.kill }))] },
@@ -1051,7 +1056,6 @@ export const containerMachine = setup({
           };
         }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.BackOff, message: msg.backOffRestartMessage(context.container.name, context.podRef) }) },
-        'notifyChanged',
       ],
       after: { backOffRemaining: { target: 'Restarting', actions: 'reachBackOffDeadline' } },
       on: {
@@ -1066,7 +1070,7 @@ export const containerMachine = setup({
     /** StartContainer failed; the runtime shows the instance exited 128 StartError. */
     RunContainerError: {
       meta: { status: 'waiting', reason: 'RunContainerError' },
-      entry: ['notifyChanged', 'notifyStartFailed', assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs })],
+      entry: ['notifyStartFailed', assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs })],
       always: [
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },

@@ -79,6 +79,8 @@ interface PodEntry {
   lastStatus?: PodStatus;
   lastStatusJson?: string;
   dirty: boolean;
+  /** Container actors whose snapshots are watched. */
+  watched: Set<string>;
   removed: Promise<PodStatus>;
   subscription: { unsubscribe(): void };
 }
@@ -188,6 +190,7 @@ export class RuntimeManager {
       pod,
       startTime: now,
       dirty: false,
+      watched: new Set(),
       removed,
       subscription: { unsubscribe() {} },
     };
@@ -200,7 +203,15 @@ export class RuntimeManager {
     });
     actor.on('probe.result', (e) => this.probes$.next({ pod: entry.pod, container: e.container, probe: e.probe, result: e.result, output: e.output, at: e.at }));
     entry.subscription = actor.subscribe({
-      next: () => this.markDirty(entry),
+      next: (snap) => {
+        // Container actors change without the pod hearing of it: watch them for status.
+        for (const [name, ref] of Object.entries(snap.context.refs)) {
+          if (entry.watched.has(name)) continue;
+          entry.watched.add(name);
+          ref.subscribe({ next: () => this.markDirty(entry), error: () => {} });
+        }
+        this.markDirty(entry);
+      },
       error: (err) => this.opts.log?.(`pod ${label}: actor error: ${(err as Error).message}`),
       complete: () => {
         this.flushStatus(entry);
