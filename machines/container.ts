@@ -309,6 +309,13 @@ export const containerMachine = setup({
     record: enqueueActions(({ context, self, enqueue }, ev: EventRecord) => {
       if (hasParent(self)) enqueue.sendParent(eventFor(context, ev));
     }),
+    /**
+     * The next pod-worker retry is due a retry period from now; after a snapshot restore
+     * (RESUME re-enters the state) the original deadline stands.
+     */
+    scheduleRetry: assign({
+      retryAt: ({ context, event }) => (event.type === 'RESUME' && context.retryAt !== undefined ? context.retryAt : context.now + context.config.podWorkerRetryMs),
+    }),
     /** A timer fired: time has reached its deadline. */
     reachRetryDeadline: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }),
     reachBackOffDeadline: assign({ now: ({ context }) => Math.max(context.now, context.backOffUntil ?? context.now) }),
@@ -619,10 +626,11 @@ export const containerMachine = setup({
     /** The pull failed; the next sync (pod-worker retry) checks the image back-off again. */
     ErrImagePull: {
       meta: { status: 'waiting', reason: 'ErrImagePull' },
-      entry: [assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }), 'notifyStartFailed'],
+      entry: ['scheduleRetry', 'notifyStartFailed'],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
-        RESUME: { target: 'ErrImagePull', reenter: false, actions: 'observe' },
+        // A restored snapshot re-arms the wait from its absolute deadline.
+        RESUME: { target: 'ErrImagePull', reenter: true, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -642,6 +650,8 @@ export const containerMachine = setup({
       ],
       after: { backOffRemaining: { target: 'Pulling', actions: 'reachBackOffDeadline' } },
       on: {
+        // A restored snapshot re-arms the wait from its absolute deadline.
+        RESUME: { target: 'ImagePullBackOff', reenter: true, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -651,13 +661,16 @@ export const containerMachine = setup({
     ErrImageNeverPull: {
       meta: { status: 'waiting', reason: 'ErrImageNeverPull' },
       entry: [
-        assign({ waitingMessage: ({ context }) => msg.neverPullMessage(context.container.image), retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
+        assign({ waitingMessage: ({ context }) => msg.neverPullMessage(context.container.image) }),
+        'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.ErrImageNeverPull, message: msg.neverPullMessage(context.container.image) }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ErrImageNeverPull) }) },
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
+        // A restored snapshot re-arms the wait from its absolute deadline.
+        RESUME: { target: 'ErrImageNeverPull', reenter: true, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -667,13 +680,16 @@ export const containerMachine = setup({
     ImageInspectError: {
       meta: { status: 'waiting', reason: 'ImageInspectError' },
       entry: [
-        assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
+        'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.InspectFailed, message: context.waitingMessage ?? '' }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImageInspectError) }) },
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
+      on: {
+        RESUME: { target: 'ImageInspectError', reenter: true, actions: 'observe' },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
+      },
     },
 
     /** startContainer step 2: CreateContainer with the kubelet's labels, annotations and attempt. */
@@ -719,13 +735,15 @@ export const containerMachine = setup({
     CreateContainerConfigError: {
       meta: { status: 'waiting', reason: 'CreateContainerConfigError' },
       entry: [
-        assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
+        'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
         'notifyStartFailed',
       ],
       always: { guard: 'isDeleting', target: 'Exited' },
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
+        // A restored snapshot re-arms the wait from its absolute deadline.
+        RESUME: { target: 'CreateContainerConfigError', reenter: true, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -734,13 +752,15 @@ export const containerMachine = setup({
     CreateContainerError: {
       meta: { status: 'waiting', reason: 'CreateContainerError' },
       entry: [
-        assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs }),
+        'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
         'notifyStartFailed',
       ],
       always: { guard: 'isDeleting', target: 'Exited' },
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
+        // A restored snapshot re-arms the wait from its absolute deadline.
+        RESUME: { target: 'CreateContainerError', reenter: true, actions: 'observe' },
         SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
       },
@@ -1005,13 +1025,14 @@ export const containerMachine = setup({
               {
                 // KillContainerError: retried on the pod-worker cadence.
                 target: 'KillFailed',
-                actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).message, retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs })],
+                actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).message }), 'scheduleRetry'],
               },
             ],
           },
         },
         KillFailed: {
           after: { podWorkerRetry: { target: 'Stopping', actions: 'reachRetryDeadline' } },
+          on: { RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' } },
         },
         Stopped: {
           always: [
@@ -1070,13 +1091,16 @@ export const containerMachine = setup({
     /** StartContainer failed; the runtime shows the instance exited 128 StartError. */
     RunContainerError: {
       meta: { status: 'waiting', reason: 'RunContainerError' },
-      entry: ['notifyStartFailed', assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs })],
+      entry: ['notifyStartFailed', 'scheduleRetry'],
       always: [
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
       after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
+      on: {
+        RESUME: { target: 'RunContainerError', reenter: true, actions: 'observe' },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
+      },
     },
 
     /** postStart failed and the container was killed; restart per policy. */
@@ -1084,7 +1108,7 @@ export const containerMachine = setup({
       meta: { status: 'waiting', reason: 'PostStartHookError' },
       entry: [
         'notifyStartFailed',
-        assign({ retryAt: ({ context }) => context.now + context.config.podWorkerRetryMs, kill: undefined }),
+        'scheduleRetry', assign({ kill: undefined }),
         'notifyExited',
       ],
       always: [
@@ -1092,7 +1116,10 @@ export const containerMachine = setup({
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
       ],
       after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: { DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] } },
+      on: {
+        RESUME: { target: 'PostStartHookError', reenter: true, actions: 'observe' },
+        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
+      },
     },
 
     /** doBackOff's Next() and a new attempt. */

@@ -411,6 +411,30 @@ describe('snapshot restore', () => {
   });
 });
 
+describe('snapshot restore of a pod-worker retry', () => {
+  test('a CreateContainerError retry keeps its original deadline across a restore', async () => {
+    const { createActor } = await import('xstate');
+    let fail = true;
+    const h = await new Harness(oneContainer(), {
+      images: ['busybox:1.36'],
+      podWorkerRetryMs: 10_000,
+      fail: (call) => (call === 'CreateContainer' && fail ? Object.assign(new Error('x'), { details: 'boom' }) : undefined),
+    }).start();
+    assert.equal(h.containerState('app'), 'CreateContainerError');
+    await h.advance(6_000, 1_000);
+    const persisted = h.actor.getPersistedSnapshot();
+    h.actor.stop();
+    fail = false;
+    h.actor = createActor(h.machine(), { snapshot: persisted, clock: h.clock, input: { pod: h.pod, now: h.clock.now() } });
+    h.actor.start();
+    h.actor.send({ type: 'RESUME', at: h.clock.now() });
+    await h.advance(3_999, 1_000);
+    assert.equal(h.containerState('app'), 'CreateContainerError');
+    await h.advance(1);
+    assert.equal(h.containerState('app'), 'Running');
+  });
+});
+
 describe('instance garbage collection', () => {
   test('older exited instances are removed, the newest exited one is kept (status.lastState)', async () => {
     const h = await new Harness(oneContainer(), { images: ['busybox:1.36'], config: { backOff: { initialMs: 1_000, maxMs: 1_000, resetAfterMs: 600_000 } } }).start();
