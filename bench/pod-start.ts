@@ -7,7 +7,10 @@
 //
 // Reported per size: wall time until every pod's container is running, pods/s,
 // the manager's overhead per pod against the baseline, RSS and heap after the
-// manager run; with --inspect, a third run with an inspection server attached.
+// manager run; with --inspect, two more runs with an inspection server attached:
+// one with no client connected, one with a WebSocket client (the `ws` package,
+// in this process: its receiving costs count in the manager's CPU) that reads
+// the whole stream as the visualizer would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { applyDefaults } from '../src/k8s/manifest.js';
 import type { Pod } from '../src/k8s/types.js';
 import { generateContainerConfig, generatePodSandboxConfig } from '../src/kuberuntime/config.js';
 import { startInspectionServer } from '../src/inspect/server.js';
+import { WebSocket } from 'ws';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const args = process.argv.slice(2);
@@ -120,6 +124,35 @@ async function runManager(client: CriClient, n: number, run: string, logs: strin
   return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, rss: mem.rss, heap: mem.heapUsed };
 }
 
+/** A visualizer stand-in: reads every message of the inspection stream (counted, not parsed), connected as the visualizer is (?definitions=0). */
+async function connectViewer(url: string): Promise<{ close(): Promise<{ messages: number; bytes: number }> }> {
+  const ws = new WebSocket(url);
+  let messages = 0;
+  let bytes = 0;
+  let synced!: () => void;
+  const isSynced = new Promise<void>((r) => (synced = r));
+  ws.on('message', (data: Buffer) => {
+    messages++;
+    bytes += data.length;
+    if (messages < 10 && data.includes('"@statelet.synced"')) synced();
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  await isSynced;
+  return {
+    async close() {
+      // Let the last frames arrive, then hang up.
+      await new Promise((r) => setTimeout(r, 200));
+      const closed = new Promise((r) => ws.once('close', r));
+      ws.close();
+      await closed;
+      return { messages, bytes };
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'statelet-bench-'));
   const logs = join(dir, 'pods');
@@ -154,21 +187,27 @@ async function main(): Promise<void> {
         cpuMs: m.cpuMs,
       });
       if (withInspect) {
-        const server = await startInspectionServer({ port: 0 });
-        const mi = await runManager(client, n, `ins${n}`, logs, server.inspect as never);
-        await server.close();
-        await cleanup(client);
-        rows.push({
-          size: n,
-          mode: 'manager + inspection',
-          wallMs: mi.wallMs,
-          podsPerSec: (n / mi.wallMs) * 1000,
-          overheadPerPodMs: (mi.wallMs - baseMs) / n,
-          overheadPct: ((mi.wallMs - baseMs) / baseMs) * 100,
-          rssMiB: mi.rss / 2 ** 20,
-          heapMiB: mi.heap / 2 ** 20,
-          cpuMs: mi.cpuMs,
-        });
+        for (const clients of [0, 1]) {
+          const server = await startInspectionServer({ port: 0 });
+          const viewer = clients ? await connectViewer(`${server.wsUrl}?definitions=0`) : undefined;
+          const mi = await runManager(client, n, `ins${clients}-${n}`, logs, server.inspect as never);
+          const received = viewer ? await viewer.close() : undefined;
+          await server.close();
+          await cleanup(client);
+          rows.push({
+            size: n,
+            mode: received
+              ? `manager + inspection, 1 WS client (${received.messages} msgs, ${(received.bytes / 2 ** 20).toFixed(1)} MiB)`
+              : 'manager + inspection, no client',
+            wallMs: mi.wallMs,
+            podsPerSec: (n / mi.wallMs) * 1000,
+            overheadPerPodMs: (mi.wallMs - baseMs) / n,
+            overheadPct: ((mi.wallMs - baseMs) / baseMs) * 100,
+            rssMiB: mi.rss / 2 ** 20,
+            heapMiB: mi.heap / 2 ** 20,
+            cpuMs: mi.cpuMs,
+          });
+        }
       }
     }
   } finally {

@@ -8,7 +8,10 @@
 //   serialization at all;
 // - the last snapshot of an actor is never copied: we keep the actor ref and
 //   read `getSnapshot()` when a client connects;
-// - each machine definition is serialized once, when first needed.
+// - each machine definition is serialized once, when first needed;
+// - with a client, snapshots are stringified by a cache that walks each
+//   unchanged part of a context (a container's pod spec) only once;
+// - a client may skip the per-actor Stately `definition` (?definitions=0).
 
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import { guardLabel, machineToJSON } from './chart.js';
@@ -16,18 +19,26 @@ import {
   STATELET_PROTOCOL,
   STATELY_INSPECT_VERSION,
   type ActorMessage,
-  type EventMessage,
   type MachineJSON,
   type MachineMessage,
-  type SnapshotMessage,
   type TakenTransition,
   type TransitionMessage,
 } from './protocol.js';
-import { safeStringify, toPlain } from './serialize.js';
+import { PlainStringifier, safeStringify, toPlain } from './serialize.js';
 
 export interface HubClient {
   /** Receives one JSON text message. Must not throw (errors are swallowed). */
   send(data: string): void;
+}
+
+export interface HubClientOptions {
+  /**
+   * Include the Stately `definition` (the machine config, several KB) in every
+   * `@xstate.actor` message. Default true: Stately's inspector draws from it.
+   * The statelet visualizer reads `@statelet.machine` (sent once per machine)
+   * instead and connects with `?definitions=0`.
+   */
+  definitions?: boolean;
 }
 
 export interface InspectionHubOptions {
@@ -113,7 +124,8 @@ export class InspectionHub {
   private readonly machineByConfig = new WeakMap<object, MachineEntry>();
   private readonly machinesById = new Map<string, MachineEntry[]>();
   private readonly machineKeys = new Set<string>();
-  private readonly clients = new Set<HubClient>();
+  /** Client → whether it wants actor definitions. */
+  private readonly clients = new Map<HubClient, boolean>();
   private readonly history: TransitionMessage[] = [];
   private historyStart = 0;
   private pending: ActorEntry[] = [];
@@ -123,12 +135,15 @@ export class InspectionHub {
   private errorsLogged = 0;
   private readonly historySize: number;
   private readonly maxDepth: number;
+  /** Snapshots and events: unchanged context parts are stringified once (see PlainStringifier). */
+  private readonly plain: PlainStringifier;
   private readonly now: () => number;
   private readonly log: (msg: string) => void;
 
   constructor(opts: InspectionHubOptions = {}) {
     this.historySize = Math.max(0, opts.historySize ?? 500);
     this.maxDepth = opts.maxDepth ?? 10;
+    this.plain = new PlainStringifier({ maxDepth: this.maxDepth });
     this.now = opts.now ?? Date.now;
     this.log = opts.log ?? (() => {});
   }
@@ -145,11 +160,12 @@ export class InspectionHub {
   };
 
   /** Adds a client: it first receives the current picture, then live messages. Returns a remover. */
-  addClient(client: HubClient): () => void {
+  addClient(client: HubClient, opts: HubClientOptions = {}): () => void {
     if (this.closed) return () => {};
+    const definitions = opts.definitions ?? true;
     this.flushPending();
-    this.replay(client);
-    this.clients.add(client);
+    this.replay(client, definitions);
+    this.clients.set(client, definitions);
     return () => {
       this.clients.delete(client);
     };
@@ -205,17 +221,13 @@ export class InspectionHub {
         const source = ev.sourceRef as AnyActorRef | undefined;
         if (source) this.ensureAnnounced(source.sessionId);
         this.ensureAnnounced(target.sessionId);
-        const msg: EventMessage = {
-          type: '@xstate.event',
-          event: toPlain(ev.event, { maxDepth: this.maxDepth }),
-          sourceId: source?.sessionId,
-          sessionId: target.sessionId,
-          _version: STATELY_INSPECT_VERSION,
-          createdAt: String(this.now()),
-          id: null,
-          rootId: ev.rootId,
-        };
-        this.broadcast(msg);
+        // Written out by hand (EventMessage, same field order as Stately's): the
+        // payload comes from the caching stringifier, not from JSON.stringify.
+        const sourceId = source ? `"sourceId":${JSON.stringify(source.sessionId)},` : '';
+        this.broadcastRaw(
+          `{"type":"@xstate.event","event":${this.plain.stringify(ev.event)},${sourceId}"sessionId":${JSON.stringify(target.sessionId)},` +
+            `"_version":"${STATELY_INSPECT_VERSION}","createdAt":"${this.now()}","id":null,"rootId":${JSON.stringify(ev.rootId)}}`,
+        );
         return;
       }
       case '@xstate.snapshot': {
@@ -223,17 +235,12 @@ export class InspectionHub {
         const status = (ev.snapshot as { status?: string }).status;
         if (this.clients.size > 0) {
           this.ensureAnnounced(sessionId);
-          const msg: SnapshotMessage = {
-            type: '@xstate.snapshot',
-            event: toPlain(ev.event, { maxDepth: this.maxDepth }),
-            snapshot: toPlain(ev.snapshot, { maxDepth: this.maxDepth }),
-            sessionId,
-            _version: STATELY_INSPECT_VERSION,
-            createdAt: String(this.now()),
-            id: null,
-            rootId: ev.rootId,
-          };
-          this.broadcast(msg);
+          // A SnapshotMessage, written out by hand (see @xstate.event).
+          this.broadcastRaw(
+            `{"type":"@xstate.snapshot","event":${this.plain.stringify(ev.event)},"snapshot":${this.plain.stringify(ev.snapshot)},` +
+              `"sessionId":${JSON.stringify(sessionId)},"_version":"${STATELY_INSPECT_VERSION}","createdAt":"${this.now()}",` +
+              `"id":null,"rootId":${JSON.stringify(ev.rootId)}}`,
+          );
         }
         // Stopped, done and errored actors are gone for good: forget them so
         // late joiners see only live actors and memory stays bounded.
@@ -311,7 +318,7 @@ export class InspectionHub {
       machine.announced = true;
       this.broadcast(this.machineMessage(machine));
     }
-    this.broadcast(this.actorMessage(entry, entry.ref.getSnapshot()));
+    this.broadcastActor(this.actorMessage(entry, entry.ref.getSnapshot()));
   }
 
   private machineOf(entry: ActorEntry): MachineEntry | undefined {
@@ -399,7 +406,7 @@ export class InspectionHub {
 
   // ---- sending ----
 
-  private replay(client: HubClient): void {
+  private replay(client: HubClient, definitions: boolean): void {
     const send = (msg: unknown): void => {
       try {
         client.send(JSON.stringify(msg));
@@ -436,15 +443,33 @@ export class InspectionHub {
     }
     for (const [entry, snapshot] of live) {
       entry.announced = true;
-      send(this.actorMessage(entry, snapshot));
+      const msg = this.actorMessage(entry, snapshot);
+      send(definitions ? msg : { ...msg, definition: undefined });
     }
     for (const rec of this.historyInOrder()) send({ ...rec, replay: true });
     send({ type: '@statelet.synced', actors: live.length });
   }
 
+  /** An actor message, with or without its definition as each client asked. */
+  private broadcastActor(msg: ActorMessage): void {
+    let withDef: string | undefined;
+    let withoutDef: string | undefined;
+    for (const [c, definitions] of this.clients) {
+      const data = definitions ? (withDef ??= JSON.stringify(msg)) : (withoutDef ??= JSON.stringify({ ...msg, definition: undefined }));
+      try {
+        c.send(data);
+      } catch {
+        /* the transport drops broken clients */
+      }
+    }
+  }
+
   private broadcast(msg: unknown): void {
-    const data = JSON.stringify(msg);
-    for (const c of this.clients) {
+    this.broadcastRaw(JSON.stringify(msg));
+  }
+
+  private broadcastRaw(data: string): void {
+    for (const c of this.clients.keys()) {
       try {
         c.send(data);
       } catch {

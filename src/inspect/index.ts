@@ -2,6 +2,6 @@
 export { startInspectionServer, isLoopbackHost } from './server.js';
 export type { InspectionServer, InspectionServerOptions } from './server.js';
 export { InspectionHub } from './hub.js';
-export type { HubClient, InspectionHubOptions, InspectionHubStats } from './hub.js';
+export type { HubClient, HubClientOptions, InspectionHubOptions, InspectionHubStats } from './hub.js';
 export { machineToJSON, guardLabel, describeEventType, transitionLabel, stateValueToString } from './chart.js';
 export * from './protocol.js';

@@ -108,3 +108,136 @@ export function safeStringify(value: unknown, opts?: PlainOptions): string {
     return '"[Unserializable]"';
   }
 }
+
+interface Cached {
+  json: string;
+  /** Nesting below this object (0: only scalars inside). */
+  height: number;
+}
+
+/**
+ * `JSON.stringify(toPlain(value, opts))` for a stream of snapshots, with a
+ * cache of the JSON of every plain object and array it has seen. XState
+ * contexts are immutable and keep unchanged parts by reference across
+ * snapshots (a container's `pod`, `container` and `config` never change), so
+ * each is walked and stringified once instead of once per snapshot. The
+ * cache is weak: it holds nothing alive. (An object mutated in place after it
+ * was cached would be shown stale; XState forbids that for context.)
+ */
+export class PlainStringifier {
+  private cache = new WeakMap<object, Cached>();
+  private readonly maxDepth: number;
+  private readonly maxString: number;
+  private readonly maxArray: number;
+
+  constructor(opts: PlainOptions = {}) {
+    this.maxDepth = opts.maxDepth ?? 10;
+    this.maxString = opts.maxString ?? 8192;
+    this.maxArray = opts.maxArray ?? 1000;
+  }
+
+  /** Same text as `safeStringify(value, opts)`. */
+  stringify(value: unknown): string {
+    try {
+      return this.walk(value, 0, '', [])?.json ?? 'null';
+    } catch {
+      return safeStringify(value, { maxDepth: this.maxDepth, maxString: this.maxString, maxArray: this.maxArray });
+    }
+  }
+
+  /** undefined: the value is omitted (undefined, symbol). `height` -1 marks output that must not be cached (cut or circular). */
+  private walk(v: unknown, depth: number, key: string, ancestors: object[]): Cached | undefined {
+    switch (typeof v) {
+      case 'string':
+        return { json: JSON.stringify(v.length > this.maxString ? `${v.slice(0, this.maxString)}…(${v.length - this.maxString} more chars)` : v), height: 0 };
+      case 'number':
+        return { json: Number.isFinite(v) ? String(v) : 'null', height: 0 };
+      case 'boolean':
+        return { json: v ? 'true' : 'false', height: 0 };
+      case 'bigint':
+        return { json: JSON.stringify(v.toString()), height: 0 };
+      case 'function':
+        return { json: JSON.stringify({ type: (v as { name?: string }).name || 'anonymous' }), height: 1 };
+      case 'undefined':
+      case 'symbol':
+        return undefined;
+    }
+    if (v === null) return { json: 'null', height: 0 };
+    let obj = v as object;
+    const toJSON = (obj as { toJSON?: unknown }).toJSON;
+    // What toJSON gives may change while the object stays the same: never cached, nor its parents.
+    const viaToJSON = typeof toJSON === 'function';
+    if (viaToJSON) {
+      // An XState snapshot (its toJSON drops the machine), an actor ref, a Date: walk what it gives.
+      let j: unknown;
+      try {
+        j = (toJSON as (k: string) => unknown).call(obj, key);
+      } catch {
+        return { json: '"[Unserializable]"', height: -1 };
+      }
+      if (j === null || typeof j !== 'object') {
+        const c = this.walk(j, depth, key, ancestors);
+        return c && { json: c.json, height: -1 };
+      }
+      obj = j;
+    }
+    const plainProto = Object.getPrototypeOf(obj);
+    const cacheable = Array.isArray(obj) || plainProto === Object.prototype || plainProto === null;
+    if (cacheable) {
+      const hit = this.cache.get(obj);
+      // Reusable when nothing inside was cut at the depth it was first seen, nor would be here.
+      if (hit && hit.height >= 0 && depth + hit.height < this.maxDepth) return hit;
+    } else {
+      // Maps, Sets, Errors, typed arrays: toPlain's rules, uncached.
+      const plain = toPlain(obj, { maxDepth: this.maxDepth - depth, maxString: this.maxString, maxArray: this.maxArray });
+      const json = JSON.stringify(plain);
+      return json === undefined ? undefined : { json, height: -1 };
+    }
+    if (ancestors.includes(obj)) return { json: '"[Circular]"', height: -1 };
+    if (depth >= this.maxDepth) return { json: Array.isArray(obj) ? '"[Array]"' : '"[Object]"', height: -1 };
+    ancestors.push(obj);
+    let height = 0;
+    let pure = true;
+    let json: string;
+    try {
+      if (Array.isArray(obj)) {
+        const n = Math.min(obj.length, this.maxArray);
+        const parts: string[] = new Array(n);
+        for (let i = 0; i < n; i++) {
+          const c = this.walk(obj[i], depth + 1, String(i), ancestors);
+          parts[i] = c ? c.json : 'null';
+          if (c) {
+            if (c.height < 0) pure = false;
+            else if (c.height + 1 > height) height = c.height + 1;
+          }
+        }
+        if (obj.length > this.maxArray) {
+          parts.push(JSON.stringify(`…(${obj.length - this.maxArray} more items)`));
+          pure = false;
+        }
+        json = `[${parts.join(',')}]`;
+      } else {
+        const parts: string[] = [];
+        for (const k of Object.keys(obj)) {
+          let x: unknown;
+          try {
+            x = (obj as Record<string, unknown>)[k];
+          } catch {
+            x = '[Unreadable]';
+          }
+          const c = this.walk(x, depth + 1, k, ancestors);
+          if (!c) continue;
+          parts.push(`${JSON.stringify(k)}:${c.json}`);
+          if (c.height < 0) pure = false;
+          else if (c.height + 1 > height) height = c.height + 1;
+        }
+        json = `{${parts.join(',')}}`;
+      }
+    } finally {
+      ancestors.pop();
+    }
+    const out: Cached = { json, height: pure && !viaToJSON ? height : -1 };
+    if (out.height >= 0) this.cache.set(obj, out);
+    return out;
+  }
+}

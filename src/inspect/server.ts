@@ -196,26 +196,49 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  wss.on('connection', (ws: WebSocket) => {
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     let garbageLogged = false;
     ws.on('error', () => {
       /* e.g. a message over maxPayload: ws closes the socket itself */
     });
     let dead = false;
-    const remove = hub.addClient({
-      send(data) {
-        if (dead || ws.readyState !== WebSocket.OPEN) return;
-        if (ws.bufferedAmount > maxBuffered) {
-          // Dropping messages would leave the client with a wrong picture;
-          // cutting it off makes it reconnect and receive a fresh replay.
-          dead = true;
-          log('inspection client too slow, disconnecting it');
-          ws.terminate(); // 'close' follows and removes it from the hub
-          return;
-        }
-        ws.send(data);
+    // `?definitions=0`: the client draws from @statelet.machine, skip the per-actor Stately definition.
+    let definitions = true;
+    try {
+      definitions = new URL(req.url ?? '/', 'http://x').searchParams.get('definitions') !== '0';
+    } catch {
+      /* keep the default */
+    }
+    // One write per event-loop turn instead of one per message: cork the socket at the
+    // first message of a turn and flush it once the turn's inspection events are out.
+    const socket = (ws as unknown as { _socket?: Duplex })._socket;
+    let corked = false;
+    const uncork = (): void => {
+      corked = false;
+      socket?.uncork();
+    };
+    const remove = hub.addClient(
+      {
+        send(data) {
+          if (dead || ws.readyState !== WebSocket.OPEN) return;
+          if (ws.bufferedAmount > maxBuffered) {
+            // Dropping messages would leave the client with a wrong picture;
+            // cutting it off makes it reconnect and receive a fresh replay.
+            dead = true;
+            log('inspection client too slow, disconnecting it');
+            ws.terminate(); // 'close' follows and removes it from the hub
+            return;
+          }
+          if (!corked && socket && typeof socket.cork === 'function') {
+            corked = true;
+            socket.cork();
+            setImmediate(uncork);
+          }
+          ws.send(data);
+        },
       },
-    });
+      { definitions },
+    );
     ws.on('close', remove);
     ws.on('message', (data, isBinary) => {
       // Client messages are parsed as JSON and otherwise ignored: nothing a

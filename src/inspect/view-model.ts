@@ -88,6 +88,8 @@ export interface Marker {
   label: string;
   /** For exits: the instance's exit code. */
   exitCode?: number;
+  /** For back-offs: the period (context.backOffMs). */
+  backOffMs?: number;
 }
 
 export interface Timeline {
@@ -430,9 +432,11 @@ export class InspectorModel {
   }
 
   private pushMarker(tl: Timeline, m: Marker): void {
-    // Keep markers in time order (an exit's finishedAt may precede the state change that reports it).
+    // Keep markers in time order (an exit's finishedAt may precede the state change that
+    // reports it); an exit goes before what happened at the same instant (restart, back-off).
     let i = tl.markers.length;
-    while (i > 0 && (tl.markers[i - 1]?.time ?? 0) > m.time) i--;
+    const after = (x: Marker | undefined): boolean => !!x && (x.time > m.time || (m.kind === 'exit' && x.kind !== 'exit' && x.time === m.time));
+    while (i > 0 && after(tl.markers[i - 1])) i--;
     tl.markers.splice(i, 0, m);
     if (tl.markers.length > MAX_SEGMENTS) tl.markers.splice(0, tl.markers.length - MAX_SEGMENTS);
   }
@@ -455,10 +459,8 @@ export class InspectorModel {
       const code = num(ctx?.lastExitCode ?? ctx?.exitCode);
       this.pushMarker(tl, { time: t, kind: 'exit', label: code === undefined ? 'exited' : `exited (${code})`, exitCode: code });
     }
-    if (category === 'backoff' && prev !== 'backoff') {
-      const ms = num((this.actors.get(sessionId)?.context as Record<string, unknown> | undefined)?.backOffMs);
-      this.pushMarker(tl, { time: t, kind: 'backoff', label: `${reason ?? 'back-off'}${ms !== undefined ? ` ${fmtSeconds(ms)}` : ''}` });
-    }
+    // The period (context.backOffMs) is added by noteContext once the snapshot after this step arrives.
+    if (category === 'backoff' && prev !== 'backoff') this.pushMarker(tl, { time: t, kind: 'backoff', label: reason ?? 'back-off' });
     if (tl.segments.length > MAX_SEGMENTS) tl.segments.splice(0, tl.segments.length - MAX_SEGMENTS);
   }
 
@@ -478,32 +480,53 @@ export class InspectorModel {
   /** The newest exited instance of a container (context.lastTermination), if any. */
   lastExit(sessionId: string): ExitInfo | undefined {
     const ctx = this.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
-    const lt = ctx?.lastTermination as Record<string, unknown> | undefined;
+    return this.exitFrom(ctx?.lastTermination);
+  }
+
+  private exitFrom(lt: unknown): ExitInfo | undefined {
     if (!lt || typeof lt !== 'object') return undefined;
+    const o = lt as Record<string, unknown>;
     return {
-      id: typeof lt.id === 'string' ? lt.id : undefined,
-      exitCode: num(lt.exitCode),
-      reason: typeof lt.reason === 'string' ? lt.reason : undefined,
-      finishedAt: num(lt.finishedAt),
+      id: typeof o.id === 'string' ? o.id : undefined,
+      exitCode: num(o.exitCode),
+      reason: typeof o.reason === 'string' ? o.reason : undefined,
+      finishedAt: num(o.finishedAt),
     };
   }
 
-  /** An exit marker per new context.lastTermination (statelet's container chart). */
+  /**
+   * Context-driven timeline facts (statelet's container chart): an exit marker
+   * per new context.lastTermination (and, the first time, previousTermination,
+   * for a client that joined late), and the back-off period on the back-off
+   * marker once the context carries it.
+   */
   private noteContext(sessionId: string, time: number): void {
-    const exit = this.lastExit(sessionId);
+    const ctx = this.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
+    if (!ctx || typeof ctx !== 'object') return;
+    const tl = this.timeline(sessionId);
+    const lastBackOff = tl.markers.findLast((m) => m.kind === 'backoff');
+    const ms = num(ctx.backOffMs);
+    if (lastBackOff && lastBackOff.backOffMs === undefined && ms !== undefined && tl.segments.at(-1)?.category === 'backoff') {
+      lastBackOff.backOffMs = ms;
+      lastBackOff.label += ` ${fmtSeconds(ms)}`;
+    }
+    const exit = this.exitFrom(ctx.lastTermination);
     if (!exit) return;
     const key = `${exit.id ?? ''}@${exit.finishedAt ?? ''}`;
-    if (this.exitKeys.get(sessionId) === key) return;
+    const seen = this.exitKeys.get(sessionId);
+    if (seen === key) return;
     this.exitKeys.set(sessionId, key);
-    const tl = this.timeline(sessionId);
-    const at = exit.finishedAt !== undefined && exit.finishedAt >= PLAUSIBLE_EPOCH_MS && exit.finishedAt <= time + 1000 ? exit.finishedAt : time;
-    const code = exit.exitCode;
-    this.pushMarker(tl, {
-      time: at,
-      kind: 'exit',
-      label: `exited${code !== undefined ? ` ${code}` : ''}${exit.reason ? ` (${exit.reason})` : ''}`,
-      exitCode: code,
-    });
+    const previous = seen === undefined ? this.exitFrom(ctx.previousTermination) : undefined;
+    for (const e of previous ? [previous, exit] : [exit]) {
+      const at = e.finishedAt !== undefined && e.finishedAt >= PLAUSIBLE_EPOCH_MS && e.finishedAt <= time + 1000 ? e.finishedAt : time;
+      const code = e.exitCode;
+      this.pushMarker(tl, {
+        time: at,
+        kind: 'exit',
+        label: `exited${code !== undefined ? ` ${code}` : ''}${e.reason ? ` (${e.reason})` : ''}`,
+        exitCode: code,
+      });
+    }
   }
 
   /**

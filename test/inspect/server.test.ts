@@ -8,6 +8,7 @@ import { createWebSocketInspector } from '@statelyai/inspect';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createActor, SimulatedClock, type InspectionEvent } from 'xstate';
 import { InspectionHub } from '../../src/inspect/hub.js';
+import { PlainStringifier, safeStringify } from '../../src/inspect/serialize.js';
 import { isLoopbackHost, startInspectionServer, type InspectionServer } from '../../src/inspect/server.js';
 import { demoContainerMachine, demoPodMachine, type DemoContainerInput } from './fixtures.js';
 import { record, tryConnect, waitFor, type Msg } from './helpers.js';
@@ -336,6 +337,46 @@ describe('inspection hub', () => {
     assert.equal(actorMsgs.length, 2);
     a.stop();
     b.stop();
+  });
+
+  test('a client may leave out the per-actor definition (?definitions=0); others still get it', async () => {
+    const s = await server();
+    const full = await record(s.wsUrl);
+    const lean = await record(`${s.wsUrl}?definitions=0`);
+    await full.waitFor((m) => m.type === '@statelet.synced', 'synced');
+    await lean.waitFor((m) => m.type === '@statelet.synced', 'synced');
+    const { pod } = startPod(s.inspect);
+    for (const rec of [full, lean]) await rec.waitFor((m) => m.type === '@xstate.actor' && m.systemId === 'container:sidecar', 'sidecar');
+    const defs = (rec: typeof full): unknown[] => rec.messages.filter((m) => m.type === '@xstate.actor' && m.machineId).map((m) => m.definition);
+    assert.ok(defs(full).length >= 3 && defs(full).every((d) => typeof d === 'string'));
+    assert.equal(defs(lean).length, defs(full).length);
+    assert.ok(defs(lean).every((d) => d === undefined));
+    // Late joiners: the replay follows the same choice.
+    const late = await record(`${s.wsUrl}?definitions=0`);
+    await late.waitFor((m) => m.type === '@statelet.synced', 'synced');
+    assert.ok(late.messages.filter((m) => m.type === '@xstate.actor').every((m) => m.definition === undefined));
+    assert.ok(late.messages.some((m) => m.type === '@statelet.machine' && m.machineId === 'demoContainer'));
+    pod.stop();
+    await Promise.all([full.close(), lean.close(), late.close()]);
+  });
+
+  test('the caching stringifier writes exactly what toPlain + JSON.stringify would, across snapshots', () => {
+    const big = { spec: { containers: [{ name: 'a', env: [{ name: 'X', value: 'y' }] }] }, n: 1 };
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const deep = { a: { b: { c: { d: { e: 'x' } } } } };
+    const values: unknown[] = [
+      { context: { pod: big, restartCount: 0 }, value: 'Running' },
+      { context: { pod: big, restartCount: 1, when: new Date(0), tags: new Set(['a']), m: new Map([['k', 1]]) }, value: { A: 'B' } },
+      { deep, again: { deep } }, // the same object at two depths: cut at one of them
+      { circular, err: Object.assign(new Error('boom'), { code: 14 }), f: function named() {}, u: undefined, big: 10n, nan: NaN },
+      [1, undefined, 'x'.repeat(50), [deep]],
+      { ref: { toJSON: () => ({ xstate$$type: 1, id: 'x:1' }) }, big },
+    ];
+    const p = new PlainStringifier({ maxDepth: 4, maxString: 20, maxArray: 3 });
+    for (let round = 0; round < 2; round++) {
+      for (const v of values) assert.equal(p.stringify(v), safeStringify(v, { maxDepth: 4, maxString: 20, maxArray: 3 }));
+    }
   });
 
   test('an inspection bug never breaks the inspected actor', () => {

@@ -124,7 +124,7 @@ describe('visualizer in a real browser', () => {
         await page.goto(url);
         await page.waitForSelector('[data-testid="connection-status"][data-state="open"]', { timeout: 10_000 });
 
-        // ---- actor tree: pod → container → probes ----
+        // ---- actor tree: pod → container ----
         const podNode = page.locator('[data-testid="actor-node"][data-actor-id="default/crashloop"]');
         const crasherNode = page.locator('[data-testid="actor-node"][data-actor-id="container:crasher"]');
         await crasherNode.waitFor({ timeout: 15_000 });
@@ -134,12 +134,8 @@ describe('visualizer in a real browser', () => {
         // Nesting in the DOM mirrors the actor tree.
         const podItem = page.locator('.tree-item', { has: podNode }).first();
         assert.equal(await podItem.locator('[data-actor-id="container:crasher"]').count(), 1);
-        // The probes of the running instance (invoked in Running; none configured, so they end at once in Disabled).
-        await until(page, 'the three probe actors under the container', () => {
-          const c = document.querySelector('[data-testid="actor-node"][data-actor-id="container:crasher"]')?.parentElement;
-          const ids = [...(c?.querySelectorAll('[data-testid="actor-node"][data-machine-id="probe"]') ?? [])].map((e) => e.getAttribute('data-actor-id'));
-          return ['startupProbe', 'livenessProbe', 'readinessProbe'].every((id) => ids.includes(id));
-        });
+        // (Probers would hang under the container; crashloop.yaml configures none: see view-model.test.ts.)
+        assert.equal(await page.locator('[data-testid="actor-node"][data-kind="machine"]').count(), 2);
 
         // ---- select the container: its chart ----
         await crasherNode.click();
@@ -196,7 +192,7 @@ describe('visualizer in a real browser', () => {
         const remaining = Number(await countdown.getAttribute('data-remaining-ms'));
         const backOffMs = Number(await countdown.getAttribute('data-backoff-ms'));
         assert.ok([1000, 2000].includes(backOffMs), `back-off ${backOffMs}ms (initial 1s, max 2s)`);
-        assert.ok(remaining > 0 && remaining <= backOffMs + 100, `countdown ${remaining}ms within the ${backOffMs}ms back-off`);
+        assert.ok(remaining >= 0 && remaining <= backOffMs + 100, `countdown ${remaining}ms within the ${backOffMs}ms back-off`);
         assert.match((await countdown.textContent()) ?? '', /CrashLoopBackOff · restart in [\d.]+m?s of [12]\.0s/);
         assert.match((await page.locator('[data-testid="selected-actor"]').textContent()) ?? '', /waiting · CrashLoopBackOff/);
 

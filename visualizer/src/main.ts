@@ -323,8 +323,6 @@ function showChart(sessionId: string | undefined): void {
       (view) => {
         if (shownMachine !== key) return;
         shownChart = view;
-        // Swapping the SVG clamps the scroll position: that is not the user scrolling.
-        programmaticUntil = Date.now() + 250;
         userScrolledAt = 0;
         host.setAttribute('data-machine-id', machineId);
         host.setAttribute('data-direction', view.direction);
@@ -332,6 +330,8 @@ function showChart(sessionId: string | undefined): void {
         if (zoomMode === 'manual') zoomMode = 'readable';
         lastFollowed = '';
         applyZoom();
+        // Swapping the SVG clamps the scroll position: that is not the user scrolling.
+        noteProgrammaticScroll();
         applyChartState();
       },
       (err: unknown) => {
@@ -414,11 +414,20 @@ function scrollToState(id: string, reason: string): void {
     cy - (b.h * s) / 2 >= host.scrollTop &&
     cy + (b.h * s) / 2 <= host.scrollTop + host.clientHeight;
   if (visible && !reason.startsWith('row:')) return;
-  programmaticUntil = Date.now() + 250;
   host.scrollTo({ left: Math.max(0, left), top: Math.max(0, top) });
+  noteProgrammaticScroll();
 }
-/** Scroll events before this come from scrollToState, not from the user. */
-let programmaticUntil = 0;
+
+/**
+ * Where our own scrolling left the chart pane. A scroll event that finds the
+ * pane there is ours (they arrive a frame later, however loaded the page);
+ * any other position is the user's, and following pauses for a while.
+ */
+let expectedScroll = { left: 0, top: 0 };
+function noteProgrammaticScroll(): void {
+  const host = byId('statechart');
+  expectedScroll = { left: host.scrollLeft, top: host.scrollTop };
+}
 
 function applyZoom(): void {
   if (!shownChart) return;
@@ -431,6 +440,7 @@ function applyZoom(): void {
   host.setAttribute('data-zoom', zoom.toFixed(3));
   byId('zoom-level').textContent = `${Math.round(zoom * 100)}%`;
   lastFollowed = '';
+  noteProgrammaticScroll();
 }
 
 function renderLog(): void {
@@ -640,7 +650,8 @@ function setConn(state: 'connecting' | 'open' | 'closed', text: string): void {
 
 function connect(): void {
   setConn('connecting', 'connecting…');
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  // definitions=0: charts come once per machine (@statelet.machine), not with every actor.
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws?definitions=0`);
   ws.onopen = () => setConn('open', 'live');
   ws.onmessage = (ev) => {
     if (typeof ev.data !== 'string') return;
@@ -703,7 +714,25 @@ function init(): void {
   });
   const host = byId('statechart');
   host.addEventListener('scroll', () => {
-    if (Date.now() > programmaticUntil) userScrolledAt = Date.now();
+    if (Math.abs(host.scrollLeft - expectedScroll.left) > 2 || Math.abs(host.scrollTop - expectedScroll.top) > 2) userScrolledAt = Date.now();
+  });
+  // In the whole-chart view, a click zooms back to a readable size around the clicked point.
+  host.addEventListener('click', (ev) => {
+    if (zoomMode !== 'fit' || !shownChart) return;
+    const r = shownChart.svg.getBoundingClientRect();
+    const fx = (ev.clientX - r.left) / r.width;
+    const fy = (ev.clientY - r.top) / r.height;
+    zoomMode = 'readable';
+    applyZoom();
+    const r2 = shownChart.svg.getBoundingClientRect();
+    const hr = host.getBoundingClientRect();
+    host.scrollTo({
+      left: Math.max(0, host.scrollLeft + r2.left - hr.left + fx * r2.width - host.clientWidth / 2),
+      top: Math.max(0, host.scrollTop + r2.top - hr.top + fy * r2.height - host.clientHeight / 2),
+    });
+    noteProgrammaticScroll();
+    // Stay there: the user chose the place.
+    userScrolledAt = Date.now();
   });
   window.addEventListener('resize', () => {
     if (zoomMode !== 'manual') applyZoom();
