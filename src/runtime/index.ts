@@ -28,7 +28,11 @@ export interface EmbeddedRuntime {
   endpoint: string;
   stateDir: string;
   faults: FaultController;
-  /** Stops the server; kills all container processes it started only when opts.killOnClose !== false. */
+  /**
+   * Stops the server; kills all container processes it started only when
+   * opts.killOnClose !== false. (With killOnClose they also die if this
+   * process ends without close(): a crash, SIGKILL or an abrupt exit.)
+   */
   close(): Promise<void>;
 }
 
@@ -72,7 +76,7 @@ export async function startEmbeddedRuntime(opts: EmbeddedRuntimeOptions & { kill
   const sockPath = socketPathOf(opts.listen ?? `unix://${join(stateDir, 'statelet-runtime.sock')}`);
   const endpoint = `unix://${sockPath}`;
   const faults = new FaultEngine(opts.faults ?? []);
-  const core = new RuntimeCore({ stateDir, autoPullImages: opts.autoPullImages, log });
+  const core = new RuntimeCore({ stateDir, autoPullImages: opts.autoPullImages, log, killContainersOnExit: opts.killOnClose !== false });
   await core.init();
   await prepareSocket(sockPath);
   const { server, endStreams } = buildCriServer(core, faults, log);

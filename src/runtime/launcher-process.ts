@@ -5,13 +5,59 @@
 // heap write-protected (copy-on-write faults afterwards). Here it is cheap and
 // runs on the other core. It also opens the raw output files and reads each
 // child's start time. It exits when the runtime goes away; containers run in
-// their own process groups and live on (the next runtime finds them in /proc).
+// their own process groups and live on (the next runtime finds them in /proc),
+// unless the runtime passed --kill-on-disconnect (killOnClose): then they go too.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { LauncherReply, LauncherRequest, ExecRequest, SpawnRequest } from './launcher.js';
 
+/**
+ * runc starts a container with only its stdio open. Node's spawn leaves
+ * behind every fd Node opened itself (all O_CLOEXEC), but not the ones this
+ * process inherited without that flag (a shell's, a test runner's or a CI
+ * agent's pipes): containers and exec'd commands would hold those open, and
+ * whoever waits for their EOF would wait until the container ends. Close
+ * them once, before anything is started.
+ */
+function closeInheritedFds(): void {
+  let names: string[];
+  try {
+    names = readdirSync('/proc/self/fdinfo');
+  } catch {
+    return; // no procfs: nothing to do
+  }
+  // The IPC channel to the runtime is O_CLOEXEC on the Node versions seen; skip it regardless.
+  const channelFd = (process.channel as { fd?: number } | undefined)?.fd;
+  for (const name of names) {
+    const fd = Number(name);
+    if (!(fd > 2) || fd === channelFd) continue;
+    let info: string;
+    try {
+      info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    } catch {
+      continue; // the directory listing's own fd, already closed
+    }
+    const flags = /^flags:\s*([0-7]+)/m.exec(info);
+    if (!flags || (parseInt(flags[1]!, 8) & 0o2000000) !== 0) continue;
+    try {
+      closeSync(fd);
+    } catch {
+      /* gone */
+    }
+  }
+}
+closeInheritedFds();
+
 const execs = new Map<number, ChildProcess>();
+/** Container processes (process group leaders) still running. */
+const running = new Set<number>();
+/**
+ * Set by a runtime whose containers must not outlive it (killOnClose): if the
+ * runtime goes away without closing (crash, SIGKILL, an abrupt process.exit),
+ * the containers go with it instead of running on unwatched.
+ */
+let killOnDisconnect = process.argv.includes('--kill-on-disconnect');
 const signum = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 const send = (m: LauncherReply) => {
   if (process.connected) process.send!(m);
@@ -74,7 +120,11 @@ async function onSpawn(m: SpawnRequest): Promise<void> {
   }
   child.on('error', () => {});
   const pid = child.pid!;
-  child.once('exit', (code, sig) => send({ op: 'exit', pid, exitCode: code ?? 128 + signum(sig) }));
+  running.add(pid);
+  child.once('exit', (code, sig) => {
+    running.delete(pid);
+    send({ op: 'exit', pid, exitCode: code ?? 128 + signum(sig) });
+  });
   send({ op: 'spawned', reqId: m.reqId, pid, startTime: startTimeOf(pid) });
 }
 
@@ -129,12 +179,18 @@ async function onExec(m: ExecRequest): Promise<void> {
 process.on('message', (m: LauncherRequest) => {
   if (m.op === 'spawn') void onSpawn(m);
   else if (m.op === 'exec') void onExec(m);
+  else if (m.op === 'keepChildren') killOnDisconnect = false;
   else if (m.op === 'cancelExec') {
     const c = execs.get(m.reqId);
     if (c?.pid) killGroup(c.pid);
   }
 });
-// The runtime is gone (closed or crashed): leave the containers to the next one.
-process.on('disconnect', () => process.exit(0));
+// The runtime is gone (closed or crashed): leave the containers to the next
+// one, unless it asked for them to go with it. Exec'd commands always go.
+process.on('disconnect', () => {
+  for (const c of execs.values()) if (c.pid) killGroup(c.pid);
+  if (killOnDisconnect) for (const pid of running) killGroup(pid);
+  process.exit(0);
+});
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => process.exit(0));

@@ -22,7 +22,7 @@ export interface ExecRequest {
   timeoutMs: number;
   maxOutput: number;
 }
-export type LauncherRequest = SpawnRequest | ExecRequest | { op: 'cancelExec'; reqId: number };
+export type LauncherRequest = SpawnRequest | ExecRequest | { op: 'cancelExec'; reqId: number } | { op: 'keepChildren' };
 
 export type LauncherReply =
   | { op: 'spawned'; reqId: number; pid?: number; startTime?: string; error?: { code: string; message: string } }
@@ -63,15 +63,20 @@ export class Launcher {
   private closed = false;
   private held = false;
 
+  /**
+   * `killOnDisconnect`: if this process ends without close() having let the
+   * containers go (a crash, SIGKILL), the launcher kills them.
+   */
   constructor(
     private readonly onExit: (pid: number, exitCode: number) => void,
     private readonly onLost: (reason: string) => void,
+    private readonly killOnDisconnect = false,
   ) {
     this.startProc();
   }
 
   private startProc(): void {
-    const p = fork(new URL('./launcher-process.js', import.meta.url), [], {
+    const p = fork(new URL('./launcher-process.js', import.meta.url), this.killOnDisconnect ? ['--kill-on-disconnect'] : [], {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: ['--max-old-space-size=128'],
@@ -155,14 +160,21 @@ export class Launcher {
     return { stdout: toBuffer(r.stdout), stderr: toBuffer(r.stderr), exitCode: r.exitCode as number, timedOut: r.timedOut === true };
   }
 
-  /** Stops reporting exits and ends the launcher (its children live on in their own process groups). */
-  async close(): Promise<void> {
+  /**
+   * Stops reporting exits and ends the launcher. Its children live on in
+   * their own process groups, except with `killOnDisconnect` and no
+   * `keepChildren`, where the launcher kills those still running.
+   */
+  async close(keepChildren = false): Promise<void> {
     this.closed = true;
     this.failAll(new Error('runtime is shutting down'));
     const p = this.proc;
     this.proc = null;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    if (keepChildren && this.killOnDisconnect && p.connected) {
+      await new Promise<void>((r) => p.send({ op: 'keepChildren' } satisfies LauncherRequest, () => r()));
+    }
     if (p.connected) p.disconnect();
     const t = setTimeout(() => p.kill('SIGKILL'), 1000);
     await gone;

@@ -116,6 +116,13 @@ export interface RuntimeCoreOptions {
   stateDir: string;
   autoPullImages?: boolean;
   log?: (msg: string) => void;
+  /**
+   * Container processes must not outlive this process: if it ends without
+   * close() (a crash, SIGKILL, process.exit), the launcher kills them. For
+   * runtimes closed with close(true) anyway (killOnClose); without it they
+   * run on, and a runtime started later on the same stateDir finds them again.
+   */
+  killContainersOnExit?: boolean;
 }
 
 export type EventListener = (ev: cri.ContainerEventResponse) => void;
@@ -167,6 +174,7 @@ export class RuntimeCore {
   readonly ioDir: string;
   private readonly log: (m: string) => void;
   private readonly autoPull: boolean;
+  private readonly killOnExit: boolean;
   private readonly sandboxes = new Map<string, SandboxRt>();
   private readonly containers = new Map<string, ContainerRt>();
   private readonly sandboxNames = new Map<string, string>();
@@ -193,6 +201,7 @@ export class RuntimeCore {
     this.ioDir = join(opts.stateDir, 'io');
     this.log = opts.log ?? (() => {});
     this.autoPull = opts.autoPullImages === true;
+    this.killOnExit = opts.killContainersOnExit === true;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -207,6 +216,7 @@ export class RuntimeCore {
     this.launcher = new Launcher(
       (pid, code) => this.onChildExit(pid, code),
       (reason) => this.onLauncherLost(reason),
+      this.killOnExit,
     );
     for (const rec of await this.store.loadAll<SandboxRec>('sandboxes')) {
       this.sandboxes.set(rec.id, { rec, containers: new Set() });
@@ -309,7 +319,7 @@ export class RuntimeCore {
       );
     }
     this.detached = true;
-    await this.launcher.close();
+    await this.launcher.close(!kill);
     for (const c of all) {
       if (c.fastPoll) clearInterval(c.fastPoll);
       if (c.rec.state === 'CONTAINER_RUNNING' && !c.exitHandled) {

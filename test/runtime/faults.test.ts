@@ -57,13 +57,14 @@ describe('fault injection (runtime.faults)', () => {
   });
 
   test('delayMs delays then proceeds; with a code it fails after the delay', async () => {
-    h.rt.faults.add({ method: 'Version', delayMs: 300, times: 1 });
+    const id = h.rt.faults.add({ method: 'Version', delayMs: 300, times: 1 });
     let t0 = Date.now();
     assert.equal((await h.cri.version()).runtimeApiVersion, 'v1');
     assert.ok(Date.now() - t0 >= 290, 'delayed');
-    t0 = Date.now();
     await h.cri.version();
-    assert.ok(Date.now() - t0 < 200, 'expired after one call');
+    // Expired after one call: the second call was not delayed (counted by the
+    // rule's hits, not by timing, which a loaded machine makes unreliable).
+    assert.equal(h.rt.faults.list().find((f) => f.id === id)?.hits, 1);
     h.rt.faults.add({ method: 'Status', delayMs: 200, code: 'UNAVAILABLE', message: 'slow death' });
     t0 = Date.now();
     await rejectsWith(h.cri.status(), 'UNAVAILABLE', 'slow death');

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom, take, toArray } from 'rxjs';
 import { CriNotFoundError, ExecTimeoutError } from '../../src/cri/errors.js';
 import type * as cri from '../../src/cri/types.js';
 import {
@@ -23,8 +22,32 @@ import {
   type Harness,
 } from './helpers.js';
 
-const TRAP_TERM = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 0.1; done'];
-const IGNORE_TERM = ['sh', '-c', 'trap "" TERM; sleep 30'];
+// Both print "ready" once the trap is set: tests wait for that line (runReady)
+// instead of guessing how long sh takes to get there on a loaded machine.
+const TRAP_TERM = ['sh', '-c', 'trap "exit 0" TERM; echo ready; while true; do sleep 0.1; done'];
+const IGNORE_TERM = ['sh', '-c', 'trap "" TERM; echo ready; sleep 30'];
+
+/** Runs a container and waits until its log says "ready". */
+async function runReady(h: Harness, pod: Awaited<ReturnType<typeof runPod>>, name: string, cmd: string[]): Promise<string> {
+  const id = await run(h, pod, name, cmd);
+  await waitFor(`${name} to log "ready"`, async () => / stdout F ready\n/.test(await readLog(pod, name)), 10_000);
+  return id;
+}
+
+/**
+ * Subscribes to GetContainerEvents and returns once the stream is surely live
+ * (it has no "subscribed" answer): sandboxes are run until one's event arrives.
+ */
+async function liveEvents(h: Harness): Promise<{ events: cri.ContainerEventResponse[]; stop: () => void }> {
+  const events: cri.ContainerEventResponse[] = [];
+  const sub = h.cri.getContainerEvents().subscribe((e) => events.push(e));
+  await waitFor('the event stream to be live', async () => {
+    const probe = await runPod(h);
+    await new Promise((r) => setTimeout(r, 20));
+    return events.some((e) => e.containerId === probe.id);
+  }, 10_000);
+  return { events, stop: () => sub.unsubscribe() };
+}
 const LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z (stdout|stderr) [FP] .*$/;
 
 let h: Harness;
@@ -172,8 +195,7 @@ describe('containers', () => {
 
   test('StopContainer: a TERM-trapping process exits 0 (Completed) quickly', async () => {
     const pod = await runPod(h);
-    const id = await run(h, pod, 'trap', TRAP_TERM);
-    await new Promise((r) => setTimeout(r, 100)); // let sh install the trap
+    const id = await runReady(h, pod, 'trap', TRAP_TERM);
     const t0 = Date.now();
     await h.cri.stopContainer({ containerId: id, timeout: 10 });
     assert.ok(Date.now() - t0 < 2000);
@@ -186,9 +208,8 @@ describe('containers', () => {
 
   test('StopContainer: TERM ignored → SIGKILL after the timeout (137); timeout 0 kills at once', async () => {
     const pod = await runPod(h);
-    const slow = await run(h, pod, 'ignore', IGNORE_TERM);
-    const fast = await run(h, pod, 'ignore0', IGNORE_TERM);
-    await new Promise((r) => setTimeout(r, 100));
+    const slow = await runReady(h, pod, 'ignore', IGNORE_TERM);
+    const fast = await runReady(h, pod, 'ignore0', IGNORE_TERM);
     const t0 = Date.now();
     await h.cri.stopContainer({ containerId: slow, timeout: 1 });
     const took = Date.now() - t0;
@@ -461,17 +482,15 @@ describe('images', () => {
 
 describe('events', () => {
   test('GetContainerEvents streams created, started, stopped and deleted with statuses', async () => {
+    const stream = await liveEvents(h);
     const pod = await runPod(h, 'events');
-    const events: cri.ContainerEventResponse[] = [];
-    const sub = h.cri.getContainerEvents().subscribe((e) => {
-      if (e.podSandboxStatus?.id === pod.id && e.containerId !== pod.id) events.push(e);
-    });
-    await new Promise((r) => setTimeout(r, 50)); // the stream is open once the server saw it
+    const mine = () => stream.events.filter((e) => e.podSandboxStatus?.id === pod.id && e.containerId !== pod.id);
     const id = await run(h, pod, 'ev', ['sh', '-c', 'exit 2']);
     await waitExited(h, id);
     await h.cri.removeContainer({ containerId: id });
-    await waitFor('4 events', async () => events.length >= 4, 3000);
-    sub.unsubscribe();
+    await waitFor('4 events', async () => mine().length >= 4, 3000);
+    stream.stop();
+    const events = mine();
     assert.deepEqual(
       events.map((e) => e.containerEventType),
       ['CONTAINER_CREATED_EVENT', 'CONTAINER_STARTED_EVENT', 'CONTAINER_STOPPED_EVENT', 'CONTAINER_DELETED_EVENT'],
@@ -485,14 +504,15 @@ describe('events', () => {
   });
 
   test('two subscribers both see an event', async () => {
+    const [s1, s2] = await Promise.all([liveEvents(h), liveEvents(h)]);
     const pod = await runPod(h);
-    const p1 = firstValueFrom(h.cri.getContainerEvents().pipe(take(1), toArray()));
-    const p2 = firstValueFrom(h.cri.getContainerEvents().pipe(take(1), toArray()));
-    await new Promise((r) => setTimeout(r, 50));
     const id = await create(h, pod, 'two', ['true']);
-    const [a, b] = await Promise.all([p1, p2]);
-    assert.equal(a[0]!.containerId, id);
-    assert.equal(b[0]!.containerId, id);
+    const created = (s: { events: cri.ContainerEventResponse[] }) => s.events.filter((e) => e.containerId === id).map((e) => e.containerEventType);
+    await waitFor('both subscribers to see the event', async () => created(s1).length > 0 && created(s2).length > 0, 3000);
+    s1.stop();
+    s2.stop();
+    assert.deepEqual(created(s1), ['CONTAINER_CREATED_EVENT']);
+    assert.deepEqual(created(s2), ['CONTAINER_CREATED_EVENT']);
   });
 });
 

@@ -208,6 +208,89 @@ describe('statelet runtime serve (separate process)', () => {
     }
   });
 
+  test('killed without closing: containers die with it by default, and live on with --keep-containers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rt-serve-kill-'));
+    const survivors: number[] = [];
+    try {
+      for (const keep of [false, true]) {
+        const sock = join(dir, `rt-${keep}.sock`);
+        const args = [bin, 'runtime', 'serve', '--listen', `unix://${sock}`, '--state-dir', join(dir, `state-${keep}`), ...(keep ? ['--keep-containers'] : [])];
+        const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+        const exited = new Promise<void>((r) => child.once('exit', () => r()));
+        const cri = new CriClient({ endpoint: `unix://${sock}`, runtimeRequestTimeoutMs: 5000 });
+        try {
+          await waitFor('serving line', async () => stderr.includes('serving CRI v1 on'), 10_000);
+          const config = { metadata: { name: 'p', uid: 'u', namespace: 'n' }, logDirectory: join(dir, `logs-${keep}`) };
+          const { podSandboxId } = await cri.runPodSandbox({ config });
+          await cri.pullImage({ image: { image: IMAGE } });
+          const { containerId } = await cri.createContainer({ podSandboxId, sandboxConfig: config, config: { metadata: { name: 'c' }, image: { image: IMAGE }, command: ['sleep', '30'] } });
+          await cri.startContainer({ containerId });
+          const pid = JSON.parse((await cri.containerStatus({ containerId, verbose: true })).info.info!).pid as number;
+          if (keep) survivors.push(pid);
+          assert.ok(alive(pid));
+          // No close(): the runtime process just ends.
+          child.kill('SIGKILL');
+          await exited;
+          if (keep) {
+            await new Promise((r) => setTimeout(r, 300));
+            assert.ok(alive(pid), '--keep-containers: the container runs on for the next runtime');
+          } else {
+            await waitFor('the container to die with its runtime', async () => !alive(pid), 3000);
+          }
+        } finally {
+          cri.close();
+          if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        }
+      }
+    } finally {
+      for (const pid of survivors) if (alive(pid)) process.kill(-pid, 'SIGKILL');
+    }
+  });
+
+  test('containers get only stdio: fds the runtime process inherited are not passed on (as runc)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rt-serve-fds-'));
+    const sock = join(dir, 'rt.sock');
+    // fd 5 of the runtime process: an inherited pipe without O_CLOEXEC, as a
+    // shell or CI agent leaves them. A container holding it would keep this
+    // test's read end from seeing EOF while the container runs.
+    const child = spawn(process.execPath, [bin, 'runtime', 'serve', '--listen', `unix://${sock}`, '--state-dir', join(dir, 'state')], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const extra = (child.stdio as unknown as NodeJS.ReadableStream[])[5]!;
+    let extraEnded = false;
+    extra.on('end', () => (extraEnded = true)).resume();
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const cri = new CriClient({ endpoint: `unix://${sock}`, runtimeRequestTimeoutMs: 5000 });
+    try {
+      await waitFor('serving line', async () => stderr.includes('serving CRI v1 on'), 10_000);
+      const config = { metadata: { name: 'p', uid: 'u', namespace: 'n' }, logDirectory: join(dir, 'logs') };
+      const { podSandboxId } = await cri.runPodSandbox({ config });
+      await cri.pullImage({ image: { image: IMAGE } });
+      const { containerId } = await cri.createContainer({
+        podSandboxId,
+        sandboxConfig: config,
+        config: { metadata: { name: 'c' }, image: { image: IMAGE }, command: ['sh', '-c', 'ls /proc/$$/fd; exec sleep 30'], logPath: 'c.log' },
+      });
+      await cri.startContainer({ containerId });
+      const pid = JSON.parse((await cri.containerStatus({ containerId, verbose: true })).info.info!).pid as number;
+      assert.deepEqual(readdirSync(`/proc/${pid}/fd`).sort(), ['0', '1', '2']);
+      const exec = await cri.execSync({ containerId, cmd: ['sh', '-c', 'ls /proc/$$/fd'], timeout: 5 });
+      // The exec'd shell's own fds: stdio, plus the one ls uses to read the directory.
+      assert.ok(!exec.stdout.toString().split(/\s+/).includes('5'), `exec fds: ${exec.stdout.toString()}`);
+      // The runtime exits (killing the container); the pipe then reaches EOF.
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      await waitFor('EOF on the inherited pipe', async () => extraEnded, 3000);
+    } finally {
+      cri.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
   test('a bad fault file is reported with its field and exit code 2', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'rt-serve-bad-'));
     const faults = join(dir, 'faults.yaml');
