@@ -218,8 +218,9 @@ export class RuntimeManager {
         resolveRemoved(entry.lastStatus ?? {});
       },
     });
-    actor.start();
+    // The first status (phase Pending) goes out before the charts make their first move.
     this.flushStatus(entry);
+    actor.start();
     return uid;
   }
 

@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const bin = join(root, 'bin', 'statelet.js');
 const work = mkdtempSync(join(tmpdir(), 'statelet-e2e-'));
-after(() => rmSync(work, { recursive: true, force: true }));
+const spawned: ChildProcessWithoutNullStreams[] = [];
+after(() => {
+  // A failed assertion must not leave a `statelet run` (and its pod) behind.
+  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true });
+});
 
 interface Target {
   name: string;
@@ -35,6 +40,7 @@ class Run {
 
   constructor(manifest: string, args: string[]) {
     this.proc = spawn(process.execPath, [bin, 'run', manifest, '--output', 'json', ...args], { cwd: root });
+    spawned.push(this.proc);
     let buf = '';
     this.proc.stdout.on('data', (d: Buffer) => {
       buf += d.toString();
@@ -58,6 +64,15 @@ class Run {
       const t = setTimeout(() => reject(new Error(`timed out waiting for ${what}\nstderr:\n${this.stderr}\nlines:\n${this.lines.map((l) => JSON.stringify(l)).join('\n')}`)), timeoutMs);
       this.waiters.push({ pred, resolve: (l) => (clearTimeout(t), resolve(l)) });
     });
+  }
+
+  /** stderr and stdout are separate pipes: a stderr line may arrive after a later stdout line. */
+  async waitForStderr(re: RegExp, timeoutMs = 5_000): Promise<void> {
+    const t0 = Date.now();
+    while (!re.test(this.stderr)) {
+      if (Date.now() - t0 > timeoutMs) throw new Error(`stderr never matched ${re}:\n${this.stderr}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   events(reason?: string): Line[] {
@@ -101,6 +116,7 @@ spec:
       const code = await run.exited;
       assert.equal(code, 0, run.stderr);
       const pods = run.pods();
+      assert.equal(run.lines[0]!['kind'], 'Pod', 'the first line is the Pod at start');
       assert.equal(pods[0]!['status']['phase'], 'Pending');
       assert.equal(pods.at(-1)!['status']['phase'], 'Succeeded');
       assert.equal(containerStatus(pods.at(-1)!, 'main')['state']['terminated']['reason'], 'Completed');
@@ -221,7 +237,7 @@ spec:
       const final = run.pods().at(-1)!;
       assert.equal(containerStatus(final, 'app')['state']['terminated']['exitCode'], 0);
       assert.equal(final['status']['phase'], 'Succeeded');
-      assert.match(run.stderr, /deleting pod default\/e2e-grace \(grace 5s\)/);
+      await run.waitForStderr(/deleting pod default\/e2e-grace \(grace 5s\)/);
     });
   });
 }
@@ -281,7 +297,7 @@ ${extra}`;
     const warn = await run.waitFor(isEvent('InvalidManifest'), 'invalid edit warning', 10_000);
     assert.equal(warn['type'], 'Warning');
     assert.match(warn['message'], /postStart: must specify exactly one handler/);
-    assert.match(run.stderr, /invalid, ignored/);
+    await run.waitForStderr(/invalid, ignored/);
     run.proc.kill('SIGTERM');
     assert.equal(await run.exited, 0);
   });
