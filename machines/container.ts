@@ -222,6 +222,29 @@ function probeFor(c: Container, cause: KillCause): Probe | undefined {
   return cause === 'LivenessProbe' ? c.livenessProbe : cause === 'StartupProbe' ? c.startupProbe : undefined;
 }
 
+/**
+ * A failed CreateContainer (or its config): the Failed event with the runtime's message,
+ * then EnsureImageExists again on the next pod-worker sync.
+ */
+function syncErrorState(reason: 'CreateContainerConfigError' | 'CreateContainerError') {
+  return {
+    meta: { status: 'waiting', reason },
+    entry: [
+      'scheduleRetry',
+      { type: 'record', params: ({ context }: { context: ContainerContext }) => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
+      'notifyStartFailed',
+    ],
+    always: { guard: 'isDeleting', target: 'Exited' },
+    after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
+    on: {
+      // A restored snapshot re-arms the wait from its absolute deadline.
+      RESUME: { target: reason, reenter: true, actions: 'observe' },
+      SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
+      DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
+    },
+  } as const;
+}
+
 export const containerMachine = setup({
   types: {
     context: {} as ContainerContext,
@@ -732,39 +755,8 @@ export const containerMachine = setup({
       },
     },
 
-    CreateContainerConfigError: {
-      meta: { status: 'waiting', reason: 'CreateContainerConfigError' },
-      entry: [
-        'scheduleRetry',
-        { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
-        'notifyStartFailed',
-      ],
-      always: { guard: 'isDeleting', target: 'Exited' },
-      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
-      on: {
-        // A restored snapshot re-arms the wait from its absolute deadline.
-        RESUME: { target: 'CreateContainerConfigError', reenter: true, actions: 'observe' },
-        SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
-      },
-    },
-
-    CreateContainerError: {
-      meta: { status: 'waiting', reason: 'CreateContainerError' },
-      entry: [
-        'scheduleRetry',
-        { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
-        'notifyStartFailed',
-      ],
-      always: { guard: 'isDeleting', target: 'Exited' },
-      after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
-      on: {
-        // A restored snapshot re-arms the wait from its absolute deadline.
-        RESUME: { target: 'CreateContainerError', reenter: true, actions: 'observe' },
-        SPEC_UPDATE: { target: 'Pulling', actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
-      },
-    },
+    CreateContainerConfigError: syncErrorState('CreateContainerConfigError'),
+    CreateContainerError: syncErrorState('CreateContainerError'),
 
     /** startContainer step 3: StartContainer. */
     Created: {

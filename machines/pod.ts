@@ -106,6 +106,33 @@ function isDown(ref: ContainerRef | undefined): boolean {
   return s === 'Exited' || s === 'Pending';
 }
 
+/**
+ * killPod as a chart fragment (used on deletion and when the pod completes): regular
+ * containers in parallel, then sidecars one by one in reverse order, then StopPodSandbox.
+ */
+function killPodStates(then: '#pod.Finished' | '#pod.Removing') {
+  return {
+    KillingContainers: {
+      entry: 'killNonSidecars',
+      always: { guard: 'allNonSidecarsDown', target: 'KillingSidecars' },
+    },
+    KillingSidecars: {
+      entry: 'killNextSidecar',
+      always: { guard: 'allContainersDown', target: 'StoppingSandbox' },
+      on: { 'CONTAINER.STOPPED': { target: 'KillingSidecars', reenter: true } },
+    },
+    StoppingSandbox: {
+      invoke: {
+        id: 'stopPodSandbox',
+        src: 'stopPodSandbox',
+        input: ({ context }: { context: PodContext }) => ({ sandboxId: context.sandbox?.id ?? '' }),
+        onDone: then,
+        onError: then,
+      },
+    },
+  } as const;
+}
+
 export const podMachine = setup({
   types: {
     context: {} as PodContext,
@@ -449,26 +476,7 @@ export const podMachine = setup({
       entry: assign({ finished: true }),
       initial: 'KillingContainers',
       on: { DELETE: { actions: ['observe', 'noteDeletion'] } },
-      states: {
-        KillingContainers: {
-          entry: 'killNonSidecars',
-          always: { guard: 'allNonSidecarsDown', target: 'KillingSidecars' },
-        },
-        KillingSidecars: {
-          entry: 'killNextSidecar',
-          always: { guard: 'allContainersDown', target: 'StoppingSandbox' },
-          on: { 'CONTAINER.STOPPED': { target: 'KillingSidecars', reenter: true } },
-        },
-        StoppingSandbox: {
-          invoke: {
-            id: 'stopPodSandbox',
-            src: 'stopPodSandbox',
-            input: ({ context }) => ({ sandboxId: context.sandbox?.id ?? '' }),
-            onDone: '#pod.Finished',
-            onError: '#pod.Finished',
-          },
-        },
-      },
+      states: killPodStates('#pod.Finished'),
     },
 
     /** Done, sandbox stopped; the pod object stays until it is deleted. */
@@ -496,26 +504,7 @@ export const podMachine = setup({
           ],
         },
       },
-      states: {
-        KillingContainers: {
-          entry: 'killNonSidecars',
-          always: { guard: 'allNonSidecarsDown', target: 'KillingSidecars' },
-        },
-        KillingSidecars: {
-          entry: 'killNextSidecar',
-          always: { guard: 'allContainersDown', target: 'StoppingSandbox' },
-          on: { 'CONTAINER.STOPPED': { target: 'KillingSidecars', reenter: true } },
-        },
-        StoppingSandbox: {
-          invoke: {
-            id: 'stopPodSandbox',
-            src: 'stopPodSandbox',
-            input: ({ context }) => ({ sandboxId: context.sandbox?.id ?? '' }),
-            onDone: '#pod.Removing',
-            onError: '#pod.Removing',
-          },
-        },
-      },
+      states: killPodStates('#pod.Removing'),
     },
 
     /** RemovePodSandbox for every sandbox the pod had (containers go with them). */

@@ -58,6 +58,13 @@ export interface ProbeInput {
   now: number;
   /** Liveness/readiness of a container with a startupProbe wait for UNGATE (the startup probe passed). */
   gated: boolean;
+  /**
+   * Round every tick after the first up to a multiple of this many ms of wall-clock time
+   * (0 = exact). Probes of many containers then wake the process together instead of
+   * one by one, which is most of their CPU cost at short periods. Within kubelet
+   * semantics: its workers tick at an arbitrary phase relative to the container start.
+   */
+  tickAlignMs?: number;
 }
 
 export type ProbeEvent =
@@ -80,6 +87,7 @@ export interface ProbeContext {
   podIP: string;
   startedAt: number;
   gated: boolean;
+  tickAlignMs: number;
   /** Last time the chart heard of (epoch ms). */
   now: number;
   /** The published (thresholded) result. */
@@ -91,9 +99,10 @@ export interface ProbeContext {
   lastError?: string;
   /** Attempt number within the current tick (1..MAX_PROBE_RETRIES). */
   attempt: number;
-  /** When the current tick was due; the next one is a period later. */
-  tickAt: number;
-  /** Absolute deadline of the next tick (Waiting). */
+  /**
+   * Absolute time of the next tick while Waiting/Delaying, and of the current tick
+   * while Probing (so a tick needs no bookkeeping when it starts).
+   */
   nextProbeAt: number;
   /** Counted attempts so far (for inspection and tests). */
   probes: number;
@@ -111,6 +120,19 @@ const notProvided = (name: string) =>
 
 const periodMs = (c: ProbeContext): number => (c.probe?.periodSeconds ?? 10) * 1000;
 const firstProbeAt = (c: ProbeContext): number => c.startedAt + (c.probe?.initialDelaySeconds ?? 0) * 1000;
+/** A tick time rounded up to the alignment grid. */
+const aligned = (c: ProbeContext, t: number): number => (c.tickAlignMs > 0 ? Math.ceil(t / c.tickAlignMs) * c.tickAlignMs : t);
+/**
+ * The tick after the current one (c.nextProbeAt): a period later. Ticks missed while a
+ * probe overran its period, or while the process was down, are skipped and the grid is
+ * kept, as Go's ticker drops ticks nobody received.
+ */
+function nextTick(c: ProbeContext, now: number): number {
+  const p = periodMs(c);
+  let next = c.nextProbeAt + p;
+  if (next <= now) next += Math.ceil((now - next + 1) / p) * p;
+  return aligned(c, next);
+}
 
 /** Output/error timestamps from the attempt, when present. */
 function doneAt(event: unknown, fallback: number): number {
@@ -129,18 +151,19 @@ function tally(c: ProbeContext, out: RunProbeOutput): { result: 'success' | 'fai
 
 const outputOf = (event: unknown): RunProbeOutput => (event as { output: RunProbeOutput }).output;
 
-/** The counters after an attempt; `nextProbeAt` a period after this tick (at once if the probe overran it, as a Go ticker). */
+/** The counters after an attempt, and the next tick. */
 function counted(c: ProbeContext, out: RunProbeOutput) {
-  const now = typeof out.at === 'number' && out.at > c.now ? out.at : c.now;
+  const now = Math.max(typeof out.at === 'number' ? out.at : 0, c.now, c.nextProbeAt);
   const { result, resultRun } = tally(c, out);
   return {
     now,
+    attempt: 1,
     lastResult: result,
     resultRun,
     lastOutput: out.output,
     lastError: undefined,
     probes: c.probes + 1,
-    nextProbeAt: Math.max(now, c.tickAt + periodMs(c)),
+    nextProbeAt: nextTick(c, now),
   };
 }
 
@@ -166,7 +189,10 @@ export const probeMachine = setup({
   guards: {
     hasNoProbe: ({ context }) => !context.probe,
     isGated: ({ context }) => context.gated && context.type !== 'startup',
-    initialDelayPending: ({ context }) => context.now < firstProbeAt(context),
+    initialDelayPending: ({ context, event }) => {
+      const at = (event as { at?: unknown }).at;
+      return Math.max(context.now, typeof at === 'number' ? at : 0) < firstProbeAt(context);
+    },
     isReadiness: ({ context }) => context.type === 'readiness',
     /** prober.runProbeWithRetries: errors are retried up to maxProbeRetries attempts in one tick. */
     canRetry: ({ context }) => context.attempt < MAX_PROBE_RETRIES,
@@ -201,16 +227,14 @@ export const probeMachine = setup({
         return typeof at === 'number' && at > context.now ? at : context.now;
       },
     }),
-    /** A tick starts: time moves to its deadline (or stays, if already past). */
-    beginTick: assign(({ context }) => {
-      const now = Math.max(context.now, context.nextProbeAt);
-      return { now, tickAt: now, attempt: 1 };
+    /** The first tick is due at startedAt + initialDelaySeconds. */
+    armFirstTick: assign({ nextProbeAt: ({ context }) => firstProbeAt(context) }),
+    /** Probe now (UNGATE of a readiness probe). */
+    tickNow: assign(({ context, event }) => {
+      const at = (event as { at?: unknown }).at;
+      const now = typeof at === 'number' && at > context.now ? at : context.now;
+      return { now, nextProbeAt: now };
     }),
-    beginFirstTick: assign(({ context }) => {
-      const now = Math.max(context.now, firstProbeAt(context));
-      return { now, tickAt: now, attempt: 1 };
-    }),
-    beginTickNow: assign(({ context }) => ({ tickAt: context.now, attempt: 1 })),
     /** Errored attempt, retried in the same tick. */
     nextAttempt: assign(({ context, event }) => ({ attempt: context.attempt + 1, now: doneAt(event, context.now) })),
     /** After UNGATE, liveness keeps its tick grid (anchored at the first probe time). */
@@ -219,7 +243,7 @@ export const probeMachine = setup({
         const anchor = firstProbeAt(context);
         if (context.now <= anchor) return anchor;
         const p = periodMs(context);
-        return anchor + Math.ceil((context.now - anchor) / p) * p;
+        return aligned(context, anchor + Math.ceil((context.now - anchor) / p) * p);
       },
     }),
     /** A success that changes nothing: count it and schedule the next tick. */
@@ -249,7 +273,7 @@ export const probeMachine = setup({
       const err = errorInfo((event as { error?: unknown }).error);
       const text = err.details ?? err.message;
       const now = doneAt(event, context.now);
-      enqueue.assign({ lastError: text, now, nextProbeAt: Math.max(now, context.tickAt + periodMs(context)) });
+      enqueue.assign({ lastError: text, now, attempt: 1, nextProbeAt: nextTick(context, now) });
       enqueue.sendParent(record(context, 'Warning', msg.EventReason.Unhealthy, msg.probeErroredMessage(context.type, 'unknown', text)));
     }),
   },
@@ -264,12 +288,14 @@ export const probeMachine = setup({
     podIP: input.podIP,
     startedAt: input.startedAt,
     gated: input.gated,
-    now: input.now,
+    tickAlignMs: Math.max(0, input.tickAlignMs ?? 0),
+    // The container cannot have started later than "now": a stale `now` from the
+    // parent would otherwise turn into a bogus wait before the first probe.
+    now: Math.max(input.now, input.startedAt),
     result: initialProbeResult(input.type),
     resultRun: 0,
-    attempt: 0,
-    tickAt: input.now,
-    nextProbeAt: input.now,
+    attempt: 1,
+    nextProbeAt: Math.max(input.now, input.startedAt),
     probes: 0,
   }),
   initial: 'Init',
@@ -282,8 +308,8 @@ export const probeMachine = setup({
       always: [
         { guard: 'hasNoProbe', target: 'Disabled' },
         { guard: 'isGated', target: 'Gated' },
-        { guard: 'initialDelayPending', target: 'Delaying' },
-        { target: 'Probing', actions: 'beginTickNow' },
+        { guard: 'initialDelayPending', target: 'Delaying', actions: 'armFirstTick' },
+        { target: 'Probing' },
       ],
     },
 
@@ -294,9 +320,9 @@ export const probeMachine = setup({
     Gated: {
       on: {
         UNGATE: [
-          { guard: 'initialDelayPending', target: 'Delaying', actions: 'observe' },
+          { guard: 'initialDelayPending', target: 'Delaying', actions: ['observe', 'armFirstTick'] },
           // prober_manager.UpdatePodStatus triggers a not-yet-ready readiness worker at once.
-          { guard: 'isReadiness', target: 'Probing', actions: ['observe', 'beginTickNow'] },
+          { guard: 'isReadiness', target: 'Probing', actions: 'tickNow' },
           { target: 'Waiting', actions: ['observe', 'scheduleOnGrid'] },
         ],
       },
@@ -304,13 +330,13 @@ export const probeMachine = setup({
 
     /** initialDelaySeconds since the container started. */
     Delaying: {
-      after: { initialDelay: { target: 'Probing', actions: 'beginFirstTick' } },
+      after: { initialDelay: { target: 'Probing' } },
       on: { RESUME: { target: 'Delaying', reenter: true, actions: 'observe' } },
     },
 
     /** Between ticks. */
     Waiting: {
-      after: { period: { target: 'Probing', actions: 'beginTick' } },
+      after: { period: { target: 'Probing' } },
       on: { RESUME: { target: 'Waiting', reenter: true, actions: 'observe' } },
     },
 
