@@ -3,7 +3,9 @@
 // periodSeconds 1, against the same N pods without probes, in one process.
 //
 //   node dist/bench/probes.js [--pods 110] [--window 20] [--warmup 5] [--liveness tcp|exec] [--json]
-//                             [--only base|probes] [--profile window.cpuprofile]
+//                             [--only base|probes] [--profile window.cpuprofile] [--fake-mechanisms] [--period 1]
+// --fake-mechanisms replaces every probe attempt with an instant success (no I/O), to
+// separate the charts' cost from the mechanisms'.
 //
 // What runs where, so only the manager's own work is counted:
 // - the embedded CRI runtime runs in a CHILD process (`node bin/statelet.js
@@ -24,6 +26,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fromPromise } from 'xstate';
+import type { RunProbeInput, RunProbeOutput } from '../machines/probe.js';
 import { RuntimeManager } from '../src/manager.js';
 import { CriClient } from '../src/cri/client.js';
 import { loadPod } from '../src/k8s/manifest.js';
@@ -40,10 +44,14 @@ interface Options {
   only?: 'base' | 'probes';
   /** Write a V8 CPU profile of the probes run's measurement window to this file. */
   profile?: string;
+  /** Replace the probe mechanisms with an instant success (no I/O): the charts' own cost. */
+  fakeMechanisms: boolean;
+  /** periodSeconds of every probe (the brief's setup: 1; the API default is 10). */
+  periodS: number;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { pods: 110, windowS: 20, warmupS: 5, liveness: 'tcp', json: false };
+  const o: Options = { pods: 110, windowS: 20, warmupS: 5, liveness: 'tcp', json: false, fakeMechanisms: false, periodS: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const val = () => {
@@ -63,13 +71,15 @@ function parseArgs(argv: string[]): Options {
       if (v !== 'base' && v !== 'probes') throw new Error('--only is base or probes');
       o.only = v;
     } else if (a.startsWith('--profile')) o.profile = val();
+    else if (a === '--fake-mechanisms') o.fakeMechanisms = true;
+    else if (a.startsWith('--period')) o.periodS = Number(val());
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') {
       console.log('usage: node dist/bench/probes.js [--pods 110] [--window 20] [--warmup 5] [--liveness tcp|exec] [--json]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  for (const k of ['pods', 'windowS', 'warmupS'] as const) {
+  for (const k of ['pods', 'windowS', 'warmupS', 'periodS'] as const) {
     if (!Number.isFinite(o[k]) || o[k] < (k === 'warmupS' ? 0 : 1)) throw new Error(`bad --${k}`);
   }
   return o;
@@ -140,12 +150,12 @@ async function targetCounts(port: number): Promise<{ http: number; tcp: number }
 function makePod(run: string, i: number, probes: boolean, opts: Options, ports: { httpPort: number; tcpPort: number }): Pod {
   const container: Record<string, unknown> = { name: 'app', image: 'localhost/bench:1', command: ['sleep', '3600'] };
   if (probes) {
-    container.startupProbe = { exec: { command: ['true'] }, periodSeconds: 1, failureThreshold: 30 };
+    container.startupProbe = { exec: { command: ['true'] }, periodSeconds: opts.periodS, failureThreshold: 30 };
     container.livenessProbe =
       opts.liveness === 'exec'
-        ? { exec: { command: ['true'] }, periodSeconds: 1, failureThreshold: 3 }
-        : { tcpSocket: { port: ports.tcpPort }, periodSeconds: 1, failureThreshold: 3 };
-    container.readinessProbe = { httpGet: { path: '/healthz', port: ports.httpPort }, periodSeconds: 1, failureThreshold: 3 };
+        ? { exec: { command: ['true'] }, periodSeconds: opts.periodS, failureThreshold: 3 }
+        : { tcpSocket: { port: ports.tcpPort }, periodSeconds: opts.periodS, failureThreshold: 3 };
+    container.readinessProbe = { httpGet: { path: '/healthz', port: ports.httpPort }, periodSeconds: opts.periodS, failureThreshold: 3 };
   }
   const manifest = {
     apiVersion: 'v1',
@@ -168,6 +178,9 @@ interface Measurement {
   systemMs: number;
   rssMiB: number;
   heapUsedMiB: number;
+  /** After a full GC at the end of the window: live heap, and RSS then. */
+  heapLiveMiB: number;
+  rssAfterGcMiB: number;
   httpProbesPerS: number;
   tcpProbesPerS: number;
   eventsInWindow: number;
@@ -175,7 +188,11 @@ interface Measurement {
 }
 
 async function measure(run: string, probes: boolean, opts: Options, endpoint: string, target: { httpPort: number; tcpPort: number }): Promise<Measurement> {
-  const manager = new RuntimeManager({ endpoint, relistPeriodMs: 1_000 });
+  const manager = new RuntimeManager({
+    endpoint,
+    relistPeriodMs: 1_000,
+    ...(opts.fakeMechanisms ? { actors: { runProbe: fromPromise<RunProbeOutput, RunProbeInput>(async () => ({ result: 'success', output: '', at: Date.now() })) } } : {}),
+  });
   await manager.start();
   let events = 0;
   let unhealthy = 0;
@@ -214,6 +231,9 @@ async function measure(run: string, probes: boolean, opts: Options, endpoint: st
   const wallUs = (performance.now() - w0) * 1000;
   if (profiler) await profiler.stop(opts.profile!);
   const n1 = await targetCounts(target.httpPort);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  const afterGc = process.memoryUsage();
   const windowEvents = events;
   const windowUnhealthy = unhealthy;
   sub.unsubscribe();
@@ -230,6 +250,8 @@ async function measure(run: string, probes: boolean, opts: Options, endpoint: st
     systemMs: cpu.system / 1000,
     rssMiB: rss / 2 ** 20,
     heapUsedMiB: heap / 2 ** 20,
+    heapLiveMiB: afterGc.heapUsed / 2 ** 20,
+    rssAfterGcMiB: afterGc.rss / 2 ** 20,
     httpProbesPerS: (n1.http - n0.http) / secs,
     tcpProbesPerS: (n1.tcp - n0.tcp) / secs,
     eventsInWindow: windowEvents,
@@ -267,6 +289,8 @@ function table(rows: Measurement[], opts: Options): string {
     ['  user / system (ms)', `${f(b.userMs, 0)} / ${f(b.systemMs, 0)}`, `${f(p.userMs, 0)} / ${f(p.systemMs, 0)}`, ''],
     ['RSS max (MiB)', f(b.rssMiB, 1), f(p.rssMiB, 1), f(p.rssMiB - b.rssMiB, 1)],
     ['heap used max (MiB)', f(b.heapUsedMiB, 1), f(p.heapUsedMiB, 1), f(p.heapUsedMiB - b.heapUsedMiB, 1)],
+    ['heap live after GC (MiB)', f(b.heapLiveMiB, 1), f(p.heapLiveMiB, 1), f(p.heapLiveMiB - b.heapLiveMiB, 1)],
+    ['RSS after GC (MiB)', f(b.rssAfterGcMiB, 1), f(p.rssAfterGcMiB, 1), f(p.rssAfterGcMiB - b.rssAfterGcMiB, 1)],
     ['httpGet probes/s', f(b.httpProbesPerS, 1), f(p.httpProbesPerS, 1), ''],
     [opts.liveness === 'tcp' ? 'tcpSocket probes/s' : 'tcp connections/s', f(b.tcpProbesPerS, 1), f(p.tcpProbesPerS, 1), ''],
     ['events in window', String(b.eventsInWindow), String(p.eventsInWindow), ''],
@@ -277,7 +301,17 @@ function table(rows: Measurement[], opts: Options): string {
 }
 
 async function main(): Promise<void> {
+  // A full GC before and after each window needs --expose-gc: re-run with it.
+  if (!(globalThis as { gc?: unknown }).gc && !process.env.STATELET_BENCH_CHILD) {
+    const child = spawn(process.execPath, ['--expose-gc', ...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, STATELET_BENCH_CHILD: '1' },
+    });
+    process.exitCode = await new Promise<number>((r) => child.once('exit', (c) => r(c ?? 1)));
+    return;
+  }
   const opts = parseArgs(process.argv.slice(2));
+  const idleRss = process.memoryUsage().rss / 2 ** 20;
   const dir = mkdtempSync(join(tmpdir(), 'statelet-bench-probes-'));
   const rt = startRuntimeChild(join(dir, 'cri.sock'));
   const target = await startTarget();
@@ -298,9 +332,10 @@ async function main(): Promise<void> {
       console.log(JSON.stringify({ options: opts, rows }, null, 2));
     } else {
       console.log(
-        `statelet probe bench: ${opts.pods} pods, probes at periodSeconds 1 (startup exec until started, liveness ${opts.liveness === 'tcp' ? 'tcpSocket' : 'exec'}, readiness httpGet), ` +
+        `statelet probe bench: ${opts.pods} pods, probes at periodSeconds ${opts.periodS}${opts.fakeMechanisms ? ' with FAKE mechanisms (no I/O)' : ''} (startup exec until started, liveness ${opts.liveness === 'tcp' ? 'tcpSocket' : 'exec'}, readiness httpGet), ` +
           `window ${opts.windowS} s after ${opts.warmupS} s warm-up; runtime and probe target in child processes (not counted); node ${process.version}`,
       );
+      console.log(`process RSS before any manager: ${idleRss.toFixed(1)} MiB`);
       console.log(table(rows, opts));
       const p = rows[1]!;
       console.log(`goals: CPU <= 2 % of a core: ${p.cpuPercent <= 2 ? 'met' : 'NOT met'}; RSS <= 100 MiB: ${p.rssMiB <= 100 ? 'met' : 'NOT met'}`);

@@ -180,7 +180,7 @@ function eventAt(event: { at?: number } | undefined, fallback: number): number {
 /** Output/error timestamps from actors, when present. */
 function doneAt(event: unknown, fallback: number): number {
   const e = event as { output?: { at?: number; finishedAt?: number; startedAt?: number }; error?: { at?: number } };
-  return e.output?.finishedAt ?? e.output?.at ?? e.error?.at ?? fallback;
+  return e.output?.finishedAt ?? e.output?.at ?? e.output?.startedAt ?? e.error?.at ?? fallback;
 }
 
 /** The instance ended: it becomes state.terminated, and the one before it lastState. */
@@ -205,7 +205,7 @@ function probeInput(context: ContainerContext, type: 'liveness' | 'readiness' | 
     startedAt: context.instance?.startedAt ?? context.now,
     now: context.now,
     // The startup probe gates liveness and readiness (prober: they run only once started).
-    gated: type !== 'startup' && !!c.startupProbe,
+    gated: type !== 'startup' && !!c.startupProbe && !context.started,
   };
 }
 

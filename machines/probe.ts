@@ -58,13 +58,6 @@ export interface ProbeInput {
   now: number;
   /** Liveness/readiness of a container with a startupProbe wait for UNGATE (the startup probe passed). */
   gated: boolean;
-  /**
-   * Round every tick after the first up to a multiple of this many ms of wall-clock time
-   * (0 = exact). Probes of many containers then wake the process together instead of
-   * one by one, which is most of their CPU cost at short periods. Within kubelet
-   * semantics: its workers tick at an arbitrary phase relative to the container start.
-   */
-  tickAlignMs?: number;
 }
 
 export type ProbeEvent =
@@ -87,7 +80,6 @@ export interface ProbeContext {
   podIP: string;
   startedAt: number;
   gated: boolean;
-  tickAlignMs: number;
   /** Last time the chart heard of (epoch ms). */
   now: number;
   /** The published (thresholded) result. */
@@ -120,8 +112,6 @@ const notProvided = (name: string) =>
 
 const periodMs = (c: ProbeContext): number => (c.probe?.periodSeconds ?? 10) * 1000;
 const firstProbeAt = (c: ProbeContext): number => c.startedAt + (c.probe?.initialDelaySeconds ?? 0) * 1000;
-/** A tick time rounded up to the alignment grid. */
-const aligned = (c: ProbeContext, t: number): number => (c.tickAlignMs > 0 ? Math.ceil(t / c.tickAlignMs) * c.tickAlignMs : t);
 /**
  * The tick after the current one (c.nextProbeAt): a period later. Ticks missed while a
  * probe overran its period, or while the process was down, are skipped and the grid is
@@ -131,7 +121,7 @@ function nextTick(c: ProbeContext, now: number): number {
   const p = periodMs(c);
   let next = c.nextProbeAt + p;
   if (next <= now) next += Math.ceil((now - next + 1) / p) * p;
-  return aligned(c, next);
+  return next;
 }
 
 /** Output/error timestamps from the attempt, when present. */
@@ -243,7 +233,7 @@ export const probeMachine = setup({
         const anchor = firstProbeAt(context);
         if (context.now <= anchor) return anchor;
         const p = periodMs(context);
-        return aligned(context, anchor + Math.ceil((context.now - anchor) / p) * p);
+        return anchor + Math.ceil((context.now - anchor) / p) * p;
       },
     }),
     /** A success that changes nothing: count it and schedule the next tick. */
@@ -288,7 +278,6 @@ export const probeMachine = setup({
     podIP: input.podIP,
     startedAt: input.startedAt,
     gated: input.gated,
-    tickAlignMs: Math.max(0, input.tickAlignMs ?? 0),
     // The container cannot have started later than "now": a stale `now` from the
     // parent would otherwise turn into a bogus wait before the first probe.
     now: Math.max(input.now, input.startedAt),

@@ -60,12 +60,14 @@ export interface Script {
 }
 
 /** A runProbe that answers from `steps` in order (the last one repeats). */
-export function scripted(clock: SimulatedClock, steps: Step[] | ((n: number) => Step)): Script {
+export function scripted(clock: SimulatedClock, steps: Step[] | ((n: number) => Step), latencyMs?: (n: number) => number): Script {
   const calls: number[] = [];
   const actor = fromPromise<RunProbeOutput, RunProbeInput>(async () => {
     const n = calls.length;
     calls.push(clock.now() - T0);
-    await Promise.resolve();
+    const lat = latencyMs?.(n) ?? 0;
+    if (lat > 0) await new Promise<void>((r) => clock.setTimeout(() => r(), lat));
+    else await Promise.resolve();
     const step = typeof steps === 'function' ? steps(n) : steps[Math.min(n, steps.length - 1)]!;
     if (step === 'error') throw Object.assign(new Error(`boom ${n}`), { at: clock.now() });
     return { result: step, output: `out ${n}`, at: clock.now() };
@@ -121,10 +123,14 @@ export interface Run {
 
 export const flush = () => new Promise<void>((r) => setImmediate(r));
 
-export async function start(inp: ProbeInput, steps: Step[] | ((n: number) => Step), opts: { clock?: SimulatedClock; snapshot?: Snapshot<unknown> } = {}): Promise<Run> {
+export async function start(
+  inp: ProbeInput,
+  steps: Step[] | ((n: number) => Step),
+  opts: { clock?: SimulatedClock; snapshot?: Snapshot<unknown>; latencyMs?: (n: number) => number } = {},
+): Promise<Run> {
   const clock = opts.clock ?? new SimulatedClock();
   if (!opts.clock) clock.set(inp.now);
-  const script = scripted(clock, steps);
+  const script = scripted(clock, steps, opts.latencyMs);
   const machine = parentFor(script, clock);
   const actor = createActor(machine, { input: inp, clock, snapshot: opts.snapshot as never });
   actor.start();
@@ -135,7 +141,14 @@ export async function start(inp: ProbeInput, steps: Step[] | ((n: number) => Ste
     actor,
     async advanceTo(ms) {
       while (clock.now() - T0 < ms) {
-        clock.increment(Math.min(100, ms - (clock.now() - T0)));
+        // Step to the next timer deadline (or 100 ms), so timers fire exactly when due.
+        const cur = clock.now() - T0;
+        let next = Math.min(ms, cur + 100);
+        for (const t of (clock as unknown as { timeouts: Map<number, { start: number; timeout: number }> }).timeouts.values()) {
+          const due = t.start + t.timeout - T0;
+          if (due > cur && due < next) next = due;
+        }
+        clock.increment(next - cur);
         await flush();
       }
       // Zero-length waits (a deadline already past) fire on the next flush of the clock.

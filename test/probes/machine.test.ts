@@ -35,11 +35,27 @@ describe('probe machine: scheduling', () => {
     assert.deepEqual(run.script.calls, [2_000]);
   });
 
+  test('a stale `now` (older than the container start) does not delay the first probe', async () => {
+    // The parent's clock reads 5 s before the container start it reports: probe at once, not 5 s later.
+    const run = await start(input('readiness', probe({ periodSeconds: 1 }), { now: T0 - 5_000 }), ['success']);
+    assert.deepEqual(run.script.calls, [-5_000]);
+    await run.advanceTo(-4_000);
+    assert.deepEqual(run.script.calls, [-5_000, -4_000]);
+  });
+
   test('no initial delay: the first probe runs at once', async () => {
     const run = await start(input('readiness', probe({ periodSeconds: 2 })), ['success']);
     assert.deepEqual(run.script.calls, [0]);
     await run.advanceTo(6_000);
     assert.deepEqual(run.script.calls, [0, 2_000, 4_000, 6_000]);
+  });
+});
+
+describe('probe machine: tick grid', () => {
+  test('ticks keep the container-start phase: startedAt + initialDelay + k * period', async () => {
+    const run = await start(input('liveness', probe({ periodSeconds: 1 }), { startedAt: T0 + 1_234, now: T0 + 1_234 }), ['success']);
+    await run.advanceTo(4_500);
+    assert.deepEqual(run.script.calls, [1_234, 2_234, 3_234, 4_234]);
   });
 });
 
@@ -120,6 +136,17 @@ describe('probe machine: results and thresholds', () => {
     assert.deepEqual(run.results(), [{ t: 2_000, result: 'failure' }]);
     assert.deepEqual(run.script.calls, [0, 2_000]);
     assert.equal(run.actor.getSnapshot().context.done, true);
+  });
+});
+
+describe('probe machine: slow probes', () => {
+  test('a probe that overruns its period is followed on the next grid tick (missed ticks dropped)', async () => {
+    const clock = new SimulatedClock();
+    clock.set(T0);
+    const run = await start(input('liveness', probe({ periodSeconds: 1 })), ['success'], { clock, latencyMs: (n) => (n === 0 ? 2_500 : 0) });
+    await run.advanceTo(4_000);
+    // The first attempt ran 0 → 2.5 s; ticks at 1 s and 2 s were missed; the next is at 3 s.
+    assert.deepEqual(run.script.calls, [0, 3_000, 4_000]);
   });
 });
 
@@ -245,7 +272,8 @@ describe('probe machine: snapshot restore', () => {
     third.actor.send({ type: 'RESUME', at: T0 + 55_000 });
     await third.advanceTo(55_000);
     assert.deepEqual(third.script.calls, [55_000]);
-    await third.advanceTo(65_000);
-    assert.deepEqual(third.script.calls, [55_000, 65_000]);
+    // Missed ticks (40 s, 50 s) are dropped; the grid (every 10 s from 30 s) is kept.
+    await third.advanceTo(70_000);
+    assert.deepEqual(third.script.calls, [55_000, 60_000, 70_000]);
   });
 });

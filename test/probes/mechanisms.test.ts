@@ -55,6 +55,15 @@ describe('httpGet probes', () => {
         case '/off-host':
           res.writeHead(302, { Location: `http://localhost:${port}/ok` }).end('moved');
           break;
+        case '/loop':
+          res.writeHead(302, { Location: '/loop' }).end();
+          break;
+        case '/no-location':
+          res.writeHead(301).end('where?');
+          break;
+        case '/big':
+          res.end('y'.repeat(50_000));
+          break;
         case '/slow':
           setTimeout(() => res.end('late'), 3_000).unref();
           break;
@@ -92,6 +101,23 @@ describe('httpGet probes', () => {
     const r = await runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/off-host', port } }));
     assert.deepEqual(r, { result: 'warning', output: 'Probe terminated redirects, Response body: moved' });
     assert.equal(seen.length - before, 1);
+  });
+
+  test('a redirect loop fails after 10 requests (Go: stopped after 10 redirects)', async () => {
+    const before = seen.length;
+    const r = await runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/loop', port } }));
+    assert.deepEqual(r, { result: 'failure', output: `Get "http://127.0.0.1:${port}/loop": stopped after 10 redirects` });
+    assert.equal(seen.length - before, 10);
+  });
+
+  test('a 3xx without Location is a warning; a long body is cut at 10 KiB', async () => {
+    assert.deepEqual(await runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/no-location', port } })), {
+      result: 'warning',
+      output: 'Probe terminated redirects, Response body: where?',
+    });
+    const big = await runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/big', port } }));
+    assert.equal(big.result, 'success');
+    assert.equal(big.output, 'y'.repeat(10 * 1024));
   });
 
   test('User-Agent kube-probe/1.34, Accept */*, custom headers, a custom User-Agent wins; one connection per probe', async () => {
