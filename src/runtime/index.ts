@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { lstat, mkdir, unlink } from 'node:fs/promises';
+import { lstat, mkdir, rm, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -106,6 +106,8 @@ export async function startEmbeddedRuntime(opts: EmbeddedRuntimeOptions & { kill
         });
         await core.close(opts.killOnClose !== false);
         if (existsSync(sockPath)) await unlink(sockPath).catch(() => {});
+        // A state dir we made ourselves, whose containers are gone, has nothing left to find again.
+        if (!opts.stateDir && opts.killOnClose !== false) await rm(stateDir, { recursive: true, force: true }).catch(() => {});
       })();
       return closing;
     },
