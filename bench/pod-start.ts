@@ -33,6 +33,7 @@ const arg = (name: string) => {
 const sizes = (arg('--sizes') ?? '100,1000').split(',').map(Number);
 const withInspect = args.includes('--inspect');
 const asJson = args.includes('--json');
+const rssOnly = args.includes('--rss-only');
 const IMAGE = 'busybox:1.36';
 
 function makePod(i: number, run: string): Pod {
@@ -130,11 +131,15 @@ async function connectViewer(url: string): Promise<{ close(): Promise<{ messages
   let messages = 0;
   let bytes = 0;
   let synced!: () => void;
+  let isSyncedYet = false;
   const isSynced = new Promise<void>((r) => (synced = r));
   ws.on('message', (data: Buffer) => {
     messages++;
     bytes += data.length;
-    if (messages < 10 && data.includes('"@statelet.synced"')) synced();
+    if (!isSyncedYet && data.includes('"@statelet.synced"')) {
+      isSyncedYet = true;
+      synced();
+    }
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());
@@ -162,9 +167,21 @@ async function main(): Promise<void> {
   try {
     await client.pullImage({ image: { image: IMAGE } });
     // Warm-up: JIT and connection.
-    await runManager(client, 20, 'warm', logs);
-    await cleanup(client);
-    for (const n of [110, ...sizes]) {
+    if (!rssOnly) {
+      await runManager(client, 20, 'warm', logs);
+      await cleanup(client);
+    }
+    // Memory at 110 pods, in a lean process that loads only the manager (as an embedding agent).
+    {
+      const child = spawn(process.execPath, ['--expose-gc', join(root, 'dist', 'bench', 'pod-rss.js'), endpoint, '110', logs], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      await new Promise((r) => child.on('exit', r));
+      const r = JSON.parse(out) as { pods: number; rssMiB: number; heapMiB: number; idleRssMiB: number };
+      rows.push({ size: r.pods, mode: `manager alone, fresh process (idle RSS ${r.idleRssMiB.toFixed(1)} MiB)`, wallMs: NaN, podsPerSec: NaN, cpuMs: NaN, rssMiB: r.rssMiB, heapMiB: r.heapMiB });
+      await cleanup(client);
+    }
+    for (const n of rssOnly ? [] : [110, ...sizes]) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
       await Promise.all(Array.from({ length: n }, (_, i) => baselinePod(client, makePod(i, `base${n}`), logs)));
@@ -220,7 +237,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return;
   }
-  const f = (v: number | undefined, d = 1) => (v === undefined ? '-' : v.toFixed(d));
+  const f = (v: number | undefined, d = 1) => (v === undefined || Number.isNaN(v) ? '-' : v.toFixed(d));
   const lines = [
     '| pods | mode | wall ms | pods/s | overhead ms/pod | overhead % | manager CPU ms | RSS MiB | heap MiB |',
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|',
