@@ -6,6 +6,7 @@
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import type { CriClient } from './cri/client.js';
+import type { ContainerEventResponse } from './cri/types.js';
 import { CriUnimplementedError } from './cri/errors.js';
 import type { Clock } from './clock.js';
 import { toInstanceStatus } from './actors/index.js';
@@ -61,9 +62,9 @@ export class Pleg {
 
   private subscribeEvents(): void {
     this.eventsSub = this.opts.client.getContainerEvents().subscribe({
-      next: () => {
+      next: (ev) => {
         this.eventedMode = 'on';
-        void this.relist();
+        void this.onRuntimeEvent(ev);
       },
       error: (err) => {
         if (err instanceof CriUnimplementedError) {
@@ -75,6 +76,46 @@ export class Pleg {
         this.opts.log?.(`pleg: container event stream failed: ${(err as Error).message}; retrying in 5 s`);
         this.opts.clock.setTimeout(() => this.running && this.subscribeEvents(), 5000);
       },
+    });
+  }
+
+  /**
+   * Evented PLEG: an event is applied on its own, from the statuses it carries (or one
+   * ContainerStatus call), instead of a full relist per event, which under a burst of
+   * starts would relist back to back. The 1 s relist still catches what has no event.
+   */
+  private async onRuntimeEvent(ev: ContainerEventResponse): Promise<void> {
+    const { client, clock } = this.opts;
+    const sandbox = ev.podSandboxStatus;
+    // Sandbox events (containerd 1.7+, the embedded runtime) name the sandbox as the container.
+    if (sandbox && sandbox.id === ev.containerId) {
+      const uid = sandbox.labels[POD_UID_LABEL] ?? sandbox.metadata?.uid ?? '';
+      const prev = this.sandboxStates.get(sandbox.id);
+      this.sandboxStates.set(sandbox.id, { uid, state: sandbox.state });
+      if (prev && prev.state !== sandbox.state) {
+        this.events$.next({ kind: 'sandbox', podUid: uid, sandboxId: sandbox.id, ready: sandbox.state === 'SANDBOX_READY', at: clock.now() });
+      }
+      return;
+    }
+    if (ev.containerEventType !== 'CONTAINER_STOPPED_EVENT') return; // created/started/deleted: the charts know
+    let status = ev.containersStatuses.find((c) => c.id === ev.containerId);
+    if (!status) {
+      try {
+        status = (await client.containerStatus({ containerId: ev.containerId })).status ?? undefined;
+      } catch (err) {
+        this.opts.log?.(`pleg: ContainerStatus ${ev.containerId}: ${(err as Error).message}`);
+        return;
+      }
+    }
+    if (!status || status.labels[MANAGED_BY_LABEL] !== 'true') return;
+    if (this.containerStates.get(status.id) === status.state) return;
+    this.containerStates.set(status.id, status.state);
+    this.events$.next({
+      kind: 'container',
+      podUid: status.labels[POD_UID_LABEL] ?? '',
+      containerName: status.labels[CONTAINER_NAME_LABEL] ?? status.metadata?.name ?? '',
+      status: toInstanceStatus(status),
+      at: clock.now(),
     });
   }
 
