@@ -116,7 +116,17 @@ async function runManager(client: CriClient, n: number, run: string, logs: strin
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const p of pods) manager.addPod(p);
+  // A pod that never runs is a finding, not a hang: report where it is stuck.
+  const watchdog = setInterval(() => {
+    const stuck = pods.filter((p) => !seen.has(p.metadata.uid!)).slice(0, 3);
+    for (const p of stuck) {
+      const snap = manager.getActor(p.metadata.uid!)?.getSnapshot();
+      const c = snap?.context.refs['app']?.getSnapshot();
+      process.stderr.write(`bench: ${run}: ${running}/${n} running; ${p.metadata.name}: pod ${JSON.stringify(snap?.value)} container ${JSON.stringify(c?.value)} ${c?.context.waitingMessage ?? ''}\n`);
+    }
+  }, 30_000);
   await allRunning;
+  clearInterval(watchdog);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   global.gc?.();
@@ -156,6 +166,22 @@ async function connectViewer(url: string): Promise<{ close(): Promise<{ messages
       return { messages, bytes };
     },
   };
+}
+
+/** Waits at most `ms`; a step that does not finish is reported, not waited on forever. */
+async function within<T>(ms: number, p: Promise<T>, what: string): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => {
+    timer = setTimeout(() => {
+      process.stderr.write(`bench: ${what} did not finish within ${ms} ms\n`);
+      r(undefined);
+    }, ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 async function main(): Promise<void> {
@@ -206,15 +232,17 @@ async function main(): Promise<void> {
       if (withInspect) {
         for (const clients of [0, 1]) {
           const server = await startInspectionServer({ port: 0 });
-          const viewer = clients ? await connectViewer(`${server.wsUrl}?definitions=0`) : undefined;
+          const viewer = clients ? await within(10_000, connectViewer(`${server.wsUrl}?definitions=0`), `${n} pods: connecting the viewer`) : undefined;
           const mi = await runManager(client, n, `ins${clients}-${n}`, logs, server.inspect as never);
-          const received = viewer ? await viewer.close() : undefined;
-          await server.close();
+          const received = viewer ? await within(10_000, viewer.close(), `${n} pods: closing the viewer`) : undefined;
+          await within(10_000, server.close(), `${n} pods: closing the inspection server`);
           await cleanup(client);
           rows.push({
             size: n,
             mode: received
               ? `manager + inspection, 1 WS client (${received.messages} msgs, ${(received.bytes / 2 ** 20).toFixed(1)} MiB)`
+              : viewer
+                ? 'manager + inspection, 1 WS client (its close did not finish)'
               : 'manager + inspection, no client',
             wallMs: mi.wallMs,
             podsPerSec: (n / mi.wallMs) * 1000,

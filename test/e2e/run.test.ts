@@ -311,3 +311,49 @@ ${extra}`;
     assert.equal(run.pods().at(-1)!['status']['phase'], 'Succeeded');
   });
 });
+
+if (process.env['STATELET_CONTAINERD_ENDPOINT']) {
+  describe('probes against real containerd (busybox httpd in a bridge-network pod)', () => {
+    test('readiness httpGet to the pod IP turns ready; a failing liveness exec kills and restarts', async () => {
+      const endpoint = process.env['STATELET_CONTAINERD_ENDPOINT']!;
+      const m = manifest(
+        'probe-cd',
+        `apiVersion: v1
+kind: Pod
+metadata: { name: e2e-probes }
+spec:
+  terminationGracePeriodSeconds: 3
+  containers:
+  - name: web
+    image: localhost/busybox:local
+    imagePullPolicy: IfNotPresent
+    command: ["httpd", "-f", "-p", "8080", "-h", "/www"]
+    readinessProbe:
+      httpGet: { path: /, port: 8080 }
+      periodSeconds: 1
+    livenessProbe:
+      exec: { command: ["sh", "-c", "test ! -f /tmp/unhealthy"] }
+      periodSeconds: 1
+      failureThreshold: 1
+      terminationGracePeriodSeconds: 2
+`,
+      );
+      const run = new Run(m, ['--runtime-endpoint', endpoint]);
+      const ready = await run.waitFor((l) => l['kind'] === 'Pod' && containerStatus(l, 'web')?.['ready'] === true, 'web ready', 30_000);
+      assert.match(ready['status']['podIP'], /^10\./, 'a bridge-network pod IP, reached from the host by the HTTP probe');
+      assert.equal(ready['status']['conditions'].find((c: Line) => c['type'] === 'Ready')['status'], 'True');
+      const id = (containerStatus(ready, 'web')['containerID'] as string).replace(/^containerd:\/\//, '');
+      const { CriClient } = await import('../../src/cri/client.js');
+      const client = new CriClient({ endpoint });
+      await client.execSync({ containerId: id, cmd: ['touch', '/tmp/unhealthy'], timeout: 5 });
+      client.close();
+      const unhealthy = await run.waitFor(isEvent('Unhealthy', /^Liveness probe failed/), 'Unhealthy', 20_000);
+      assert.equal(unhealthy['type'], 'Warning');
+      const killing = await run.waitFor(isEvent('Killing', /failed liveness probe/), 'liveness kill', 20_000);
+      assert.equal(killing['message'], 'Container web failed liveness probe, will be restarted');
+      await run.waitFor((l) => l['kind'] === 'Pod' && containerStatus(l, 'web')?.['restartCount'] === 1 && containerStatus(l, 'web')?.['state']?.['running'], 'restarted', 30_000);
+      run.proc.kill('SIGTERM');
+      assert.equal(await run.exited, 0, run.stderr);
+    });
+  });
+}
