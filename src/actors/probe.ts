@@ -146,15 +146,24 @@ function httpTarget(scheme: string, host: string, port: number, path: string): H
   return { https, host, port, path: p, url: `${https ? 'https' : 'http'}://${h}:${port}${p}` };
 }
 
+/**
+ * Where an httpGet or tcpSocket probe connects: its host or the pod IP, and its port
+ * resolved against the container's named ports. An unresolvable port is a probe error,
+ * not a failure (NewRequestForHTTPGetAction).
+ */
+function probeHostPort(action: { host?: string; port: number | string }, input: RunProbeInput): { host: string; port: number } {
+  const host = action.host || input.podIP;
+  if (!host) throw new ProbeError('pod has no IP address to probe');
+  return { host, port: resolvePort(action.port, input.container) };
+}
+
 /** http.go DoHTTPProbe: 2xx success, 3xx (redirect not followed) warning, else failure; transport errors are failures. */
 export function httpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.httpGet!;
-  const host = action.host || input.podIP;
-  if (!host) return Promise.reject(new ProbeError('pod has no IP address to probe'));
+  let host: string;
   let port: number;
   try {
-    // An unresolvable named port is an error, not a failure (NewRequestForHTTPGetAction).
-    port = resolvePort(action.port, input.container);
+    ({ host, port } = probeHostPort(action, input));
   } catch (err) {
     return Promise.reject(err);
   }
@@ -240,11 +249,10 @@ export function goDialError(hostPort: string, err: NodeJS.ErrnoException | 'time
 /** tcp.go DoTCPProbe: a connection within the timeout is success; the dial error is the failure output. */
 export function tcpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.tcpSocket!;
-  const host = action.host || input.podIP;
-  if (!host) return Promise.reject(new ProbeError('pod has no IP address to probe'));
+  let host: string;
   let port: number;
   try {
-    port = resolvePort(action.port, input.container);
+    ({ host, port } = probeHostPort(action, input));
   } catch (err) {
     return Promise.reject(err);
   }
