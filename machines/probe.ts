@@ -71,17 +71,8 @@ export type ProbeToParentEvent =
   | { type: 'PROBE.RESULT'; probe: ProbeType; result: 'success' | 'failure'; output?: string; at: number }
   | { type: 'PROBE.RECORD'; probe: ProbeType; event: Pick<EventRecord, 'type' | 'reason' | 'message'> };
 
-export interface ProbeContext {
-  type: ProbeType;
-  probe?: Probe;
-  pod: Pod;
-  container: Container;
-  containerId: string;
-  podIP: string;
-  startedAt: number;
-  gated: boolean;
-  /** Last time the chart heard of (epoch ms). */
-  now: number;
+/** The input, kept (`now` is the last time the chart heard of), plus the worker's counters. */
+export interface ProbeContext extends ProbeInput {
   /** The published (thresholded) result. */
   result: ProbeResultValue;
   /** The last counted attempt result and how many times in a row it came (worker lastResult/resultRun). */

@@ -158,15 +158,9 @@ function probeHostPort(action: { host?: string; port: number | string }, input: 
 }
 
 /** http.go DoHTTPProbe: 2xx success, 3xx (redirect not followed) warning, else failure; transport errors are failures. */
-export function httpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+export async function httpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.httpGet!;
-  let host: string;
-  let port: number;
-  try {
-    ({ host, port } = probeHostPort(action, input));
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  const { host, port } = probeHostPort(action, input);
   let target = httpTarget(action.scheme ?? 'HTTP', host, port, action.path ?? '/');
   const headers = httpHeaders(action, PROBE_USER_AGENT);
   if (!Object.keys(headers).some((k) => k.toLowerCase() === 'connection')) headers['Connection'] = 'close';
@@ -247,15 +241,9 @@ export function goDialError(hostPort: string, err: NodeJS.ErrnoException | 'time
 }
 
 /** tcp.go DoTCPProbe: a connection within the timeout is success; the dial error is the failure output. */
-export function tcpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+export async function tcpProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.tcpSocket!;
-  let host: string;
-  let port: number;
-  try {
-    ({ host, port } = probeHostPort(action, input));
-  } catch (err) {
-    return Promise.reject(err);
-  }
+  const { host, port } = probeHostPort(action, input);
   const hostPort = joinHostPort(host, port);
   return new Promise<ProbeAttempt>((resolve, reject) => {
     const sock = net.connect({ host, port });
