@@ -104,6 +104,31 @@ export function restartDelay(
   return { inBackOff, delayMs: inBackOff ? dueAt - nowMs : 0, currentBackoffMs: live.backoffMs };
 }
 
+export interface DoBackOffResult extends BackOffCheck {
+  /** The entry after the check: Next() applied when the start goes ahead after an exit. */
+  entry: BackOffEntry | undefined;
+}
+
+/**
+ * kuberuntime_manager.go doBackOff (release-1.34), the one source for every restart gate:
+ * - it looks only at the newest *Exited* instance in the pod status snapshot the sync works
+ *   on; with none (first start, or a kill-and-restart whose killed instance was still
+ *   Running in that snapshot) the start goes ahead and Next() is NOT called;
+ * - IsInBackOffSince(key, FinishedAt): refuse the start (CrashLoopBackOff);
+ * - otherwise Next(key, FinishedAt) and start.
+ */
+export function doBackOff(
+  entry: BackOffEntry | undefined,
+  newestExitedFinishedAtMs: number | undefined,
+  nowMs: number,
+  policy: BackOffPolicy = CRASHLOOP_BACKOFF,
+): DoBackOffResult {
+  if (newestExitedFinishedAtMs === undefined) return { inBackOff: false, delayMs: 0, currentBackoffMs: 0, entry };
+  const check = restartDelay(entry, newestExitedFinishedAtMs, nowMs, policy);
+  if (check.inBackOff) return { ...check, entry };
+  return { ...check, entry: nextBackOff(entry, nowMs, policy, newestExitedFinishedAtMs) };
+}
+
 /**
  * The kubelet's Next(): called when a start is attempted (crashloop) or a pull failed (image).
  * `eventTimeMs` is what the expiry is judged against (crashloop: the exit's FinishedAt;

@@ -14,6 +14,7 @@ import { containerHash } from '../src/k8s/hash.js';
 import * as msg from '../src/k8s/messages.js';
 import {
   CRASHLOOP_BACKOFF,
+  doBackOff,
   IMAGE_PULL_BACKOFF,
   imagePullBackOff,
   nextBackOff,
@@ -27,6 +28,7 @@ import {
   killGracePeriodSeconds,
   preStopBudgetMs,
   stopTimeoutSeconds,
+  turnWaitBudgetSeconds,
   type KillCause,
 } from './grace.js';
 import { restartAfterKill, shouldRestart, type ContainerRole } from './restart-policy.js';
@@ -81,6 +83,19 @@ export interface ActiveKill extends KillRequest {
   startedAt: number;
   preStopStartedAt?: number;
   preStopElapsedMs: number;
+  /**
+   * FinishedAt of the newest exited instance when the kill was decided. A kill-and-restart
+   * happens inside one kubelet sync whose snapshot still shows the killed instance Running,
+   * so doBackOff judges the restart by this earlier instance (facts §8).
+   */
+  priorExitFinishedAt?: number;
+  /** Force deletion arrived while preStop ran: when the last second of the hook began. */
+  forcedAt?: number;
+  /** Sidecar termination ordering: StopContainer waits for the pod's TURN (kuberuntime_termination_order.go). */
+  awaitTurn?: boolean;
+  turnGranted?: boolean;
+  turnWaitStartedAt?: number;
+  turnWaitedMs?: number;
 }
 
 export interface ContainerConfig {
@@ -98,10 +113,31 @@ export interface ContainerInput {
   role: ContainerRole;
   now: number;
   config?: Partial<ContainerConfig>;
+  /** Spawned by a pod chart: report to it (a container run on its own, e.g. in a graph traversal, has no one to tell). */
+  reportsToPod?: boolean;
+}
+
+/**
+ * What the pod chart needs to know of a container, reported by the container whenever it
+ * may change: the pod keeps it in its own context and decides from it (children report,
+ * parents remember).
+ */
+export interface ContainerFacts {
+  /** No instance that could be running (not started yet, or terminated). */
+  down: boolean;
+  /** Terminated and not being restarted. */
+  exited: boolean;
+  /** Running and its startup probe passed (or it has none). */
+  started: boolean;
+  /** An instance was created before (a new one is a new attempt). */
+  ranBefore: boolean;
+  /** The newest termination, if any. */
+  lastExit?: { exitCode: number; reason?: string };
 }
 
 export interface ContainerContext {
   pod: Pod;
+  reportsToPod: boolean;
   podRef: string;
   container: Container;
   hash: string;
@@ -113,6 +149,17 @@ export interface ContainerContext {
   sandbox?: SandboxInfo;
   /** Restarts so far; the next instance's CRI metadata.attempt. */
   restartCount: number;
+  /** metadata.attempt of the newest instance created (undefined before the first). */
+  lastAttempt?: number;
+  /**
+   * The kubelet's reason cache (kubelet_pods.go, reasonCache): the outcome of the last
+   * start attempt that failed, shown as the waiting reason while the next attempt is on
+   * its way (the kubelet's worker is blocked in that attempt and publishes nothing newer).
+   * A successful start (postStart included) clears it.
+   */
+  lastStartError?: { reason: string; message?: string };
+  /** On the way to a new instance after a restart decision (for the phase: not "stopped"). */
+  restarting: boolean;
   /** The current runtime instance, once created. */
   instance?: InstanceStatus;
   /** The newest exited instance (status.lastState / state.terminated). */
@@ -123,6 +170,8 @@ export interface ContainerContext {
   staleIds: string[];
   imageRef?: string;
   imageBackOff?: BackOffEntry;
+  /** The last failed pull: its classified reason, waiting message, and the `%v` text of the error. */
+  lastPullError?: { reason: string; message: string; raw: string };
   backOff?: BackOffEntry;
   /** Absolute deadline of the current CrashLoopBackOff/ImagePullBackOff wait. */
   backOffUntil?: number;
@@ -146,7 +195,11 @@ export interface ContainerContext {
 export type ContainerEvent =
   | { type: 'START'; sandbox: SandboxInfo; at: number }
   | { type: 'KILL'; request: KillRequest; at: number }
-  | { type: 'DELETE'; gracePeriodOverride?: number; force?: boolean; at: number }
+  | { type: 'DELETE'; gracePeriodOverride?: number; force?: boolean; at: number; awaitTurn?: boolean }
+  /** Sidecar termination ordering: every container this one waits for has stopped. */
+  | { type: 'TURN'; at: number }
+  /** Sandbox re-creation (purgeInitContainers): forget instances the pod has removed. */
+  | { type: 'PURGED'; at: number }
   | { type: 'RUNTIME.STATUS'; status: InstanceStatus; at: number }
   | { type: 'SPEC_UPDATE'; container: Container; at: number }
   | ProbeToParentEvent
@@ -159,9 +212,12 @@ export type ContainerToPodEvent =
   | { type: 'CONTAINER.START_FAILED'; name: string }
   | { type: 'CONTAINER.READY'; name: string; ready: boolean; started: boolean }
   | { type: 'CONTAINER.PROBE'; name: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
-  | { type: 'CONTAINER.EXITED'; name: string; exitCode: number; willRestart: boolean }
-  | { type: 'CONTAINER.STOPPED'; name: string }
-  | { type: 'CONTAINER.CHANGED'; name: string };
+  | { type: 'CONTAINER.EXITED'; name: string; exitCode: number; reason?: string; willRestart: boolean }
+  | { type: 'CONTAINER.STOPPED'; name: string; at: number }
+  /** killContainer failed (KillContainerError); `error` is Go's %v of the CRI error. */
+  | { type: 'CONTAINER.KILL_FAILED'; name: string; error: string }
+  | { type: 'CONTAINER.CREATED'; name: string; containerId: string }
+  | { type: 'CONTAINER.FACTS'; name: string; facts: ContainerFacts };
 
 export function fieldPathFor(role: ContainerRole, name: string): string {
   const list = role === 'regular' ? 'containers' : role === 'ephemeral' ? 'ephemeralContainers' : 'initContainers';
@@ -209,9 +265,19 @@ function probeInput(context: ContainerContext, type: 'liveness' | 'readiness' | 
   };
 }
 
-/** A container actor run on its own (an embedder's, or a graph traversal's) has no pod to tell. */
-function hasParent(self: unknown): boolean {
-  return !!(self as { _parent?: unknown })._parent;
+function factsFor(context: ContainerContext, down: boolean, exited: boolean): ContainerToPodEvent {
+  const last = context.lastTermination;
+  return {
+    type: 'CONTAINER.FACTS',
+    name: context.container.name,
+    facts: {
+      down,
+      exited,
+      started: !down && context.started && context.instance?.state === 'running',
+      ranBefore: context.lastAttempt !== undefined || !!last,
+      lastExit: last ? { exitCode: last.exitCode ?? 0, reason: last.reason } : undefined,
+    },
+  };
 }
 
 function eventFor(context: ContainerContext, ev: EventRecord): ContainerToPodEvent {
@@ -220,6 +286,41 @@ function eventFor(context: ContainerContext, ev: EventRecord): ContainerToPodEve
 
 function probeFor(c: Container, cause: KillCause): Probe | undefined {
   return cause === 'LivenessProbe' ? c.livenessProbe : cause === 'StartupProbe' ? c.startupProbe : undefined;
+}
+
+/**
+ * The FinishedAt doBackOff judges the next start by: the newest exited instance of the
+ * sync's snapshot. For a kill-and-restart that is the instance before the killed one.
+ */
+function backOffBasis(context: ContainerContext): number | undefined {
+  if (context.kill?.then === 'restart') return context.kill.priorExitFinishedAt;
+  return context.lastTermination ? context.lastTermination.finishedAt ?? context.now : undefined;
+}
+
+/**
+ * startContainer: restartCount = the newest instance's restartCount + 1 (0 for the first).
+ * Idempotent: a restart decision followed by a sandbox re-creation does not skip a number.
+ */
+function nextAttempt(context: ContainerContext): number {
+  return context.lastAttempt === undefined ? context.restartCount : context.lastAttempt + 1;
+}
+
+/** The one place a kill request becomes an active kill (grace per killContainer step 2–4). */
+function startKill(context: ContainerContext, request: KillRequest, extra: Partial<ActiveKill> = {}): ActiveKill {
+  return {
+    ...request,
+    graceSeconds: killGracePeriodSeconds({
+      pod: context.pod,
+      container: context.container,
+      reason: request.cause,
+      probe: probeFor(context.container, request.cause),
+      override: request.gracePeriodOverride,
+    }),
+    startedAt: context.now,
+    preStopElapsedMs: 0,
+    priorExitFinishedAt: context.lastTermination ? context.lastTermination.finishedAt ?? context.now : undefined,
+    ...extra,
+  };
 }
 
 /**
@@ -232,6 +333,7 @@ function syncErrorState(reason: 'CreateContainerConfigError' | 'CreateContainerE
     entry: [
       'scheduleRetry',
       { type: 'record', params: ({ context }: { context: ContainerContext }) => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
+      { type: 'cacheStartError', params: { reason } },
       'notifyStartFailed',
     ],
     always: { guard: 'isDeleting', target: 'Exited' },
@@ -269,6 +371,10 @@ export const containerMachine = setup({
     /** preStop may use the whole grace period (1 s under force deletion), then StopContainer goes ahead. */
     preStopBudget: ({ context }) =>
       context.kill?.force ? FORCE_DELETE_PRESTOP_BUDGET_MS : preStopBudgetMs(context.kill?.graceSeconds ?? 0),
+    /** A force deletion during preStop: the hook gets at most 1 s more. */
+    forcedPreStopBudget: () => FORCE_DELETE_PRESTOP_BUDGET_MS,
+    /** Sidecar ordering waits at most the grace left after preStop (waitForTurn's timeout). */
+    turnBudget: ({ context }) => turnWaitBudgetSeconds(context.kill?.graceSeconds ?? 0, context.kill?.preStopElapsedMs ?? 0) * 1000,
     /** statelet's optional per-hook timeout. */
     hookTimeout: ({ context }) => context.config.hookTimeoutMs,
   },
@@ -304,10 +410,15 @@ export const containerMachine = setup({
           ? { state: 'exited', exitCode: context.lastTermination.exitCode, reason: context.lastTermination.reason }
           : undefined,
       }),
-    /** doBackOff: the newest exited instance finished less than the current back-off ago. */
-    inCrashLoopBackOff: ({ context }) =>
-      !!context.lastTermination &&
-      restartDelay(context.backOff, context.lastTermination.finishedAt ?? context.now, context.now, context.config.backOff).inBackOff,
+    /** doBackOff: the newest exited instance of the sync's snapshot finished less than the current back-off ago. */
+    inCrashLoopBackOff: ({ context }) => doBackOff(context.backOff, backOffBasis(context), context.now, context.config.backOff).inBackOff,
+    /** A second deletion with force cuts a kill that is not forced yet. */
+    forceCutsKill: ({ context, event }) => event.type === 'DELETE' && !!event.force && !context.kill?.force,
+    /** Sidecar termination ordering: the pod has not yet said every later container stopped. */
+    mustAwaitTurn: ({ context }) =>
+      !!context.kill?.awaitTurn && !context.kill.turnGranted && !context.kill.force && turnWaitBudgetSeconds(context.kill.graceSeconds, context.kill.preStopElapsedMs) > 0,
+    /** killPod drives the retry of a failed kill during a pod kill (deletion or completion). */
+    podDrivesKillRetry: ({ context }) => context.deleting,
     isDeleting: ({ context }) => context.deleting,
     killToPending: ({ event }) => event.type === 'KILL' && event.request.then === 'pending',
     notDeleting: ({ context }) => !context.deleting,
@@ -330,7 +441,7 @@ export const containerMachine = setup({
     observe: assign({ now: ({ context, event }) => Math.max(context.now, eventAt(event as { at?: number }, context.now)) }),
     observeDone: assign({ now: ({ context, event }) => Math.max(context.now, doneAt(event, context.now)) }),
     record: enqueueActions(({ context, self, enqueue }, ev: EventRecord) => {
-      if (hasParent(self)) enqueue.sendParent(eventFor(context, ev));
+      if (context.reportsToPod) enqueue.sendParent(eventFor(context, ev));
     }),
     /**
      * The next pod-worker retry is due a retry period from now; after a snapshot restore
@@ -343,16 +454,20 @@ export const containerMachine = setup({
     reachRetryDeadline: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }),
     reachBackOffDeadline: assign({ now: ({ context }) => Math.max(context.now, context.backOffUntil ?? context.now) }),
     notifyStarted: enqueueActions(({ context, self, enqueue }) => {
-      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.STARTED', name: context.container.name });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.STARTED', name: context.container.name });
+    }),
+    notifyCreated: enqueueActions(({ context, self, enqueue }) => {
+      if (context.reportsToPod && context.instance) enqueue.sendParent({ type: 'CONTAINER.CREATED', name: context.container.name, containerId: context.instance.id });
     }),
     notifyStopped: enqueueActions(({ context, self, enqueue }) => {
-      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.STOPPED', name: context.container.name });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.STOPPED', name: context.container.name, at: context.now });
     }),
     notifyExited: enqueueActions(({ context, self, enqueue }) => {
-      if (hasParent(self)) enqueue.sendParent({
+      if (context.reportsToPod) enqueue.sendParent({
       type: 'CONTAINER.EXITED',
       name: context.container.name,
       exitCode: context.lastTermination?.exitCode ?? 0,
+      reason: context.lastTermination?.reason,
       willRestart:
         context.kill?.then === 'restart' && !context.deleting
           ? true
@@ -380,14 +495,15 @@ export const containerMachine = setup({
       }
     }),
     notifyProbe: enqueueActions(({ context, event, self, enqueue }) => {
-      if (event.type !== 'PROBE.RESULT' || !hasParent(self)) return;
+      if (event.type !== 'PROBE.RESULT' || !context.reportsToPod) return;
       enqueue.sendParent({ type: 'CONTAINER.PROBE', name: context.container.name, probe: event.probe, result: event.result, output: event.output, at: event.at });
     }),
-    notifyChanged: enqueueActions(({ context, self, enqueue }) => {
-      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.CHANGED', name: context.container.name });
+    /** The facts the pod decides from; `down`/`exited` are the reporting state's. */
+    reportFacts: enqueueActions(({ context, enqueue }, params: { down: boolean; exited?: boolean }) => {
+      if (context.reportsToPod) enqueue.sendParent(factsFor(context, params.down, !!params.exited));
     }),
     notifyStartFailed: enqueueActions(({ context, self, enqueue }) => {
-      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.START_FAILED', name: context.container.name });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.START_FAILED', name: context.container.name });
     }),
     recordExit: assign(({ context, event }) => {
       const status = (event as { status: InstanceStatus }).status;
@@ -403,35 +519,19 @@ export const containerMachine = setup({
     onPostStartFailure: enqueueActions(({ context, event, self, enqueue }, params?: { message?: string }) => {
       const message = params?.message ?? errorInfo((event as { error?: unknown }).error).message;
       enqueue.assign({ waitingMessage: message });
-      if (hasParent(self)) enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.FailedPostStartHook, message: msg.MSG_POST_START_HOOK_FAILED }));
+      if (context.reportsToPod) enqueue.sendParent(eventFor(context, { type: 'Warning', reason: msg.EventReason.FailedPostStartHook, message: msg.MSG_POST_START_HOOK_FAILED }));
       // kubelet: killContainer(..., "FailedPostStartHook", reasonFailedPostStartHook, nil); grace = pod's value.
       enqueue.assign({
-        kill: {
-          cause: 'PostStartHook',
-          message: msg.MSG_KILL_FAILED_POST_START,
-          then: 'postStartError',
+        // The reason cache entry of this failed start (PostStartHookError, the hook's message).
+        lastStartError: { reason: msg.WaitingReason.PostStartHookError, message },
+        kill: startKill(context, { cause: 'PostStartHook', message: msg.MSG_KILL_FAILED_POST_START, then: 'postStartError' }, {
           graceSeconds: killGracePeriodSeconds({ pod: context.pod, reason: 'PostStartHook' }),
-          startedAt: context.now,
-          preStopElapsedMs: 0,
-        },
+        }),
       });
     }),
     beginKill: assign(({ context, event }, params?: { request?: KillRequest }) => {
       const request = params?.request ?? (event as { request: KillRequest }).request;
-      return {
-        kill: {
-          ...request,
-          graceSeconds: killGracePeriodSeconds({
-            pod: context.pod,
-            container: context.container,
-            reason: request.cause,
-            probe: probeFor(context.container, request.cause),
-            override: request.gracePeriodOverride,
-          }),
-          startedAt: context.now,
-          preStopElapsedMs: 0,
-        },
-      };
+      return { kill: startKill(context, request) };
     }),
     /** Remembered so that a deletion arriving mid-step (CreateContainer, StartContainer) is acted on next. */
     noteDeletion: assign(({ context, event }) => {
@@ -444,21 +544,40 @@ export const containerMachine = setup({
         },
       };
     }),
-    beginDeletionKill: assign(({ context }) => {
+    beginDeletionKill: assign(({ context, event }) => {
       const e = context.deletion ?? { force: false };
+      const awaitTurn = event.type === 'DELETE' && !!event.awaitTurn;
       return {
         deleting: true,
-        kill: {
-          cause: 'Deletion' as KillCause,
-          then: 'exit' as AfterKill,
-          force: !!e.force,
-          gracePeriodOverride: e.gracePeriodOverride,
-          graceSeconds: killGracePeriodSeconds({ pod: context.pod, container: context.container, reason: 'Deletion', override: e.gracePeriodOverride }),
-          startedAt: context.now,
-          preStopElapsedMs: 0,
-        },
+        kill: startKill(context, { cause: 'Deletion', then: 'exit', force: !!e.force, gracePeriodOverride: e.gracePeriodOverride }, { awaitTurn }),
       };
     }),
+    /** A deletion reaching a kill in progress: it ends in Exited; a force shortens it. */
+    absorbDeletion: assign(({ context, event }) => {
+      const e = event as { gracePeriodOverride?: number; force?: boolean };
+      const deletion = {
+        gracePeriodOverride: e.gracePeriodOverride ?? context.deletion?.gracePeriodOverride,
+        force: !!e.force || !!context.deletion?.force,
+      };
+      return {
+        deleting: true,
+        deletion,
+        kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || deletion.force } : context.kill,
+      };
+    }),
+    noteTurnWaited: assign({
+      kill: ({ context }) => (context.kill ? { ...context.kill, turnWaitedMs: Math.max(0, context.now - (context.kill.turnWaitStartedAt ?? context.now)) } : context.kill),
+    }),
+    notifyKillFailed: enqueueActions(({ context, event, self, enqueue }) => {
+      if (!context.reportsToPod) return;
+      const info = errorInfo((event as { error?: unknown }).error);
+      enqueue.sendParent({ type: 'CONTAINER.KILL_FAILED', name: context.container.name, error: info.grpc ?? info.message });
+    }),
+    /** The reason cache keeps a failed start's reason until a later start succeeds. */
+    cacheStartError: assign({
+      lastStartError: ({ context }, params: { reason: string }) => ({ reason: params.reason, message: context.waitingMessage }),
+    }),
+    grantTurn: assign({ kill: ({ context }) => (context.kill ? { ...context.kill, turnGranted: true } : context.kill) }),
     beginProbeKill: enqueueActions(({ context, enqueue }, params: { cause: KillCause }) => {
       const name = context.container.name;
       const restart = restartAfterKill(context.role, context.pod.spec.restartPolicy ?? 'Always');
@@ -470,15 +589,7 @@ export const containerMachine = setup({
           : params.cause === 'LivenessProbe'
             ? msg.initLivenessKillMessage(name)
             : msg.initStartupKillMessage(name);
-      const request: KillRequest = { cause: params.cause, message, then: restart ? 'restart' : 'exit' };
-      enqueue.assign({
-        kill: {
-          ...request,
-          graceSeconds: killGracePeriodSeconds({ pod: context.pod, container: context.container, reason: params.cause, probe: probeFor(context.container, params.cause) }),
-          startedAt: context.now,
-          preStopElapsedMs: 0,
-        },
-      });
+      enqueue.assign({ kill: startKill(context, { cause: params.cause, message, then: restart ? 'restart' : 'exit' }) });
     }),
     applyProbeResult: enqueueActions(({ context, event, self, enqueue }) => {
       if (event.type !== 'PROBE.RESULT') return;
@@ -492,7 +603,8 @@ export const containerMachine = setup({
       }
       if (started === context.started && ready === context.ready) return;
       enqueue.assign({ started, ready });
-      if (hasParent(self)) enqueue.sendParent({ type: 'CONTAINER.READY', name: context.container.name, ready, started });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.READY', name: context.container.name, ready, started });
+      if (started !== context.started && context.reportsToPod) enqueue.sendParent(factsFor({ ...context, started }, false, false));
     }),
     notePreStopElapsed: assign({
       kill: ({ context }) => {
@@ -506,6 +618,7 @@ export const containerMachine = setup({
   id: 'container',
   context: ({ input }) => ({
     pod: input.pod,
+    reportsToPod: !!input.reportsToPod,
     podRef: formatPod(input.pod),
     container: input.container,
     hash: containerHash(input.container),
@@ -519,6 +632,7 @@ export const containerMachine = setup({
     },
     now: input.now,
     restartCount: 0,
+    restarting: false,
     staleIds: [],
     deleting: false,
     started: false,
@@ -540,6 +654,8 @@ export const containerMachine = setup({
       ],
     },
     RESUME: { actions: 'observe' },
+    // The pod removed the instances it knows (sandbox re-creation): nothing stale is left to remove.
+    PURGED: { actions: ['observe', assign({ staleIds: [] })] },
     // States without their own DELETE handler (a CRI call in flight) remember it for later.
     DELETE: { actions: ['observe', 'noteDeletion'] },
     // A kill with no running instance (waiting, pulling, creating): nothing to stop. For a
@@ -554,14 +670,14 @@ export const containerMachine = setup({
     Pending: {
       meta: { status: 'waiting', reason: 'ContainerCreating' },
       // The pod waits for its containers to be down (sandbox re-creation): tell it.
-      entry: 'notifyChanged',
+      entry: { type: 'reportFacts', params: { down: true } },
       on: {
         START: [
           {
             // A re-run in a new sandbox is a new attempt (kubelet: restartCount = previous + 1).
             guard: 'ranBefore',
             target: 'Pulling',
-            actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1, instance: undefined })],
+            actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => nextAttempt(context), restarting: true, instance: undefined })],
           },
           { target: 'Pulling', actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox })] },
         ],
@@ -573,6 +689,7 @@ export const containerMachine = setup({
     /** EnsureImageExists (kuberuntime_image.go): ImageStatus, pull policy, pull back-off, PullImage. */
     Pulling: {
       meta: { status: 'waiting', reason: 'ContainerCreating' },
+      entry: { type: 'reportFacts', params: { down: false } },
       initial: 'Inspecting',
       on: {
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
@@ -598,7 +715,8 @@ export const containerMachine = setup({
             ],
             onError: {
               target: '#container.ImageInspectError',
-              actions: assign({ waitingMessage: ({ context, event }) => msg.inspectFailedMessage(context.container.image, errorInfo(event.error).details ?? errorInfo(event.error).message) }),
+              // image_manager.go (1.33/1.34) prints the still-empty image ref here (fixed upstream by #141571).
+              actions: assign({ waitingMessage: ({ event }) => msg.inspectFailedMessage(msg.INSPECT_FAILED_IMAGE_1_34, errorInfo(event.error).grpc ?? errorInfo(event.error).message) }),
             },
           },
         },
@@ -614,7 +732,7 @@ export const containerMachine = setup({
             onDone: {
               target: '#container.Creating',
               actions: [
-                assign({ imageRef: ({ event }) => event.output.imageRef, imageBackOff: undefined }),
+                assign({ imageRef: ({ event }) => event.output.imageRef, imageBackOff: undefined, lastPullError: undefined }),
                 {
                   type: 'record',
                   params: ({ context, event }) => ({
@@ -630,15 +748,20 @@ export const containerMachine = setup({
               actions: [
                 'observeDone',
                 assign(({ context, event }) => {
-                  const detail = errorInfo(event.error).details ?? errorInfo(event.error).message;
+                  // image_manager.go: the error as cri-client's PullImage returns it (%v), classified
+                  // as ErrImagePull, RegistryUnavailable or SignatureValidationFailed.
+                  const info = errorInfo(event.error);
+                  const pullError = info.pullError ?? info.message;
+                  const result = msg.pullErrorResult(context.container.image, pullError);
                   return {
-                    waitingMessage: detail,
+                    waitingMessage: result.message,
+                    lastPullError: { reason: result.reason, message: result.message, raw: pullError },
                     // kubelet: a failed pull calls Next() on the <podUID>_<image> entry.
                     imageBackOff: nextBackOff(context.imageBackOff, context.now, context.config.imageBackOff),
                   };
                 }),
-                { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.failedToPullMessage(context.container.image, context.waitingMessage ?? '') }) },
-                { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ErrImagePull) }) },
+                { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.failedToPullMessage(context.container.image, context.lastPullError?.raw ?? '') }) },
+                { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(context.lastPullError?.reason ?? msg.WaitingReason.ErrImagePull) }) },
               ],
             },
           },
@@ -649,7 +772,7 @@ export const containerMachine = setup({
     /** The pull failed; the next sync (pod-worker retry) checks the image back-off again. */
     ErrImagePull: {
       meta: { status: 'waiting', reason: 'ErrImagePull' },
-      entry: ['scheduleRetry', 'notifyStartFailed'],
+      entry: ['scheduleRetry', assign({ lastStartError: ({ context }) => ({ reason: context.lastPullError?.reason ?? 'ErrImagePull', message: context.waitingMessage }) }), 'notifyStartFailed'],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
       on: {
         // A restored snapshot re-arms the wait from its absolute deadline.
@@ -665,10 +788,13 @@ export const containerMachine = setup({
       entry: [
         assign(({ context }) => {
           const check = imagePullBackOff(context.imageBackOff, context.now, context.config.imageBackOff);
-          return { backOffUntil: context.now + check.delayMs, backOffMs: check.currentBackoffMs, waitingMessage: msg.backOffPullImageMessage(context.container.image) };
+          // Since 1.32 (#127918) the waiting message carries the last pull failure; the event does not.
+          const cause = context.lastPullError ? { reason: context.lastPullError.reason, message: context.lastPullError.message } : undefined;
+          return { backOffUntil: context.now + check.delayMs, backOffMs: check.currentBackoffMs, waitingMessage: msg.backOffPullImageMessage(context.container.image, cause) };
         }),
         { type: 'record', params: ({ context }) => ({ type: 'Normal', reason: msg.EventReason.BackOff, message: msg.backOffPullImageMessage(context.container.image) }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImagePullBackOff) }) },
+        { type: 'cacheStartError', params: { reason: 'ImagePullBackOff' } },
         'notifyStartFailed',
       ],
       after: { backOffRemaining: { target: 'Pulling', actions: 'reachBackOffDeadline' } },
@@ -688,6 +814,7 @@ export const containerMachine = setup({
         'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.ErrImageNeverPull, message: msg.neverPullMessage(context.container.image) }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ErrImageNeverPull) }) },
+        { type: 'cacheStartError', params: { reason: 'ErrImageNeverPull' } },
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
@@ -706,6 +833,7 @@ export const containerMachine = setup({
         'scheduleRetry',
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.InspectFailed, message: context.waitingMessage ?? '' }) },
         { type: 'record', params: () => ({ type: 'Warning', reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImageInspectError) }) },
+        { type: 'cacheStartError', params: { reason: 'ImageInspectError' } },
         'notifyStartFailed',
       ],
       after: { podWorkerRetry: { target: 'Pulling', actions: 'reachRetryDeadline' } },
@@ -732,7 +860,8 @@ export const containerMachine = setup({
         onDone: {
           target: 'Created',
           actions: [
-            assign({ instance: ({ event, context }) => ({ id: event.output.containerId, state: 'created', createdAt: context.now }) }),
+            assign({ instance: ({ event, context }) => ({ id: event.output.containerId, state: 'created', createdAt: context.now }), lastAttempt: ({ context }) => context.restartCount }),
+            'notifyCreated',
             { type: 'record', params: ({ context }) => ({ type: 'Normal', reason: msg.EventReason.Created, message: msg.createdMessage(context.container.name) }) },
           ],
         },
@@ -788,6 +917,7 @@ export const containerMachine = setup({
               const detail = errorInfo(event.error).details ?? errorInfo(event.error).message;
               return {
                 waitingMessage: detail,
+                lastStartError: { reason: msg.WaitingReason.RunContainerError, message: detail },
                 // The runtime reports a container that could not start as exited 128 StartError.
                 ...terminatedWith(context, { ...context.instance!, state: 'exited', exitCode: 128, reason: 'StartError', message: detail, finishedAt: context.now }),
               };
@@ -800,7 +930,7 @@ export const containerMachine = setup({
 
     /** StartContainer returned: run postStart if there is one. */
     Started: {
-      meta: { status: 'running' },
+      meta: { status: 'waiting', reason: 'ContainerCreating' },
       always: [
         { guard: 'isDeleting', target: 'Terminating', actions: 'beginDeletionKill' },
         { guard: 'hasPostStart', target: 'PostStartRunning' },
@@ -813,7 +943,10 @@ export const containerMachine = setup({
      * starts no further container (the pod waits for CONTAINER.STARTED).
      */
     PostStartRunning: {
-      meta: { status: 'running' },
+      // The kubelet's pod worker is blocked inside startContainer while the hook runs, so the
+      // published status still says waiting/ContainerCreating, started false, pod Pending
+      // (kuberuntime_container.go startContainer step 4; facts §13).
+      meta: { status: 'waiting', reason: 'ContainerCreating' },
       invoke: {
         id: 'runHandler',
         src: 'runHandler',
@@ -861,7 +994,14 @@ export const containerMachine = setup({
       exit: [{ type: 'stopProbes', params: { types: ['startup', 'liveness', 'readiness'] } }],
       entry: [
         { type: 'startProbes', params: { types: ['startup', 'liveness', 'readiness'] } },
-        assign({ started: ({ context }) => !context.container.startupProbe, ready: ({ context }) => !context.container.startupProbe && !context.container.readinessProbe }),
+        assign({
+          started: ({ context }) => !context.container.startupProbe,
+          ready: ({ context }) => !context.container.startupProbe && !context.container.readinessProbe,
+          // startContainer succeeded: its reason-cache entry goes.
+          lastStartError: undefined,
+          restarting: false,
+        }),
+        { type: 'reportFacts', params: { down: false } },
         'notifyStarted',
       ],
       always: {
@@ -936,10 +1076,12 @@ export const containerMachine = setup({
       exit: [{ type: 'stopProbes', params: { types: ['readiness'] } }],
       on: {
         // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
-        DELETE: { actions: ['observe', 'noteDeletion', assign(({ context }) => ({ kill: context.kill ? { ...context.kill, then: 'exit' as const, force: context.kill.force || !!context.deletion?.force } : context.kill }))] },
+        DELETE: { actions: ['observe', 'absorbDeletion'] },
         'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
         'PROBE.RESULT': { guard: 'isReadinessResult', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
         'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
+        // The pod says this sidecar's turn came before it started waiting for it.
+        TURN: { actions: ['observe', 'grantTurn'] },
         // Already stopping: a sandbox re-creation only changes what follows the kill.
         KILL: {
           guard: 'killToPending',
@@ -947,8 +1089,10 @@ export const containerMachine = setup({
         },
       },
       states: {
+        /** killContainer step 2: preStop only if there is one, the grace is positive and the instance runs. */
         Deciding: {
-          always: [{ guard: 'shouldRunPreStop', target: 'PreStop' }, { target: 'Stopping' }],
+          entry: assign({ kill: ({ context }) => (context.kill ? { ...context.kill, preStopElapsedMs: 0, preStopStartedAt: undefined } : context.kill) }),
+          always: [{ guard: 'shouldRunPreStop', target: 'PreStop' }, { target: 'Ordering' }],
         },
         PreStop: {
           entry: assign({ kill: ({ context }) => ({ ...context.kill!, preStopStartedAt: context.now }) }),
@@ -963,9 +1107,9 @@ export const containerMachine = setup({
               handler: context.container.lifecycle!.preStop as LifecycleHandler,
               podIP: context.sandbox?.ip ?? '',
             }),
-            onDone: { target: 'Stopping', actions: ['observeDone', 'notePreStopElapsed'] },
+            onDone: { target: 'Ordering', actions: ['observeDone', 'notePreStopElapsed'] },
             onError: {
-              target: 'Stopping',
+              target: 'Ordering',
               actions: [
                 'observeDone',
                 'notePreStopElapsed',
@@ -973,17 +1117,48 @@ export const containerMachine = setup({
               ],
             },
           },
-          after: {
+          initial: 'WithinGrace',
+          states: {
             // The kubelet waits min(hook, grace) and goes on; the hook is abandoned.
-            preStopBudget: {
-              target: 'Stopping',
-              actions: [
-                assign({ now: ({ context }) => (context.kill?.preStopStartedAt ?? context.now) + (context.kill?.force ? FORCE_DELETE_PRESTOP_BUDGET_MS : preStopBudgetMs(context.kill?.graceSeconds ?? 0)) }),
-                'notePreStopElapsed',
-              ],
+            WithinGrace: {
+              after: {
+                preStopBudget: {
+                  target: '#container.Terminating.Ordering',
+                  actions: [
+                    assign({ now: ({ context }) => (context.kill?.preStopStartedAt ?? context.now) + (context.kill?.force ? FORCE_DELETE_PRESTOP_BUDGET_MS : preStopBudgetMs(context.kill?.graceSeconds ?? 0)) }),
+                    'notePreStopElapsed',
+                  ],
+                },
+              },
+            },
+            // A force deletion while the hook runs: the new kill's grace is 1 s, so the hook
+            // gets at most one second more before StopContainer(id, 2).
+            Forced: {
+              entry: assign({ kill: ({ context }) => ({ ...context.kill!, forcedAt: context.now }) }),
+              after: {
+                forcedPreStopBudget: {
+                  target: '#container.Terminating.Ordering',
+                  actions: [assign({ now: ({ context }) => (context.kill?.forcedAt ?? context.now) + FORCE_DELETE_PRESTOP_BUDGET_MS }), 'notePreStopElapsed'],
+                },
+              },
             },
           },
+          on: { DELETE: { guard: 'forceCutsKill', target: '.Forced', actions: ['observe', 'absorbDeletion'] } },
         },
+        /** killContainer step 3 (sidecars only): wait for this container's turn to stop. */
+        Ordering: {
+          always: [{ guard: 'mustAwaitTurn', target: 'AwaitingTurn' }, { target: 'Stopping' }],
+        },
+        AwaitingTurn: {
+          entry: assign({ kill: ({ context }) => ({ ...context.kill!, turnWaitStartedAt: context.now }) }),
+          on: {
+            TURN: { target: 'Stopping', actions: ['observe', 'noteTurnWaited'] },
+            DELETE: { guard: 'forceCutsKill', target: 'Stopping', actions: ['observe', 'absorbDeletion', 'noteTurnWaited'] },
+          },
+          // waitForTurn gives up once the grace left is spent.
+          after: { turnBudget: { target: 'Stopping', actions: [assign({ now: ({ context }) => (context.kill?.turnWaitStartedAt ?? context.now) + turnWaitBudgetSeconds(context.kill?.graceSeconds ?? 0, context.kill?.preStopElapsedMs ?? 0) * 1000 }), 'noteTurnWaited'] } },
+        },
+        /** killContainer step 4: StopContainer with grace − whole preStop seconds − whole seconds waited, at least 2. */
         Stopping: {
           invoke: {
             id: 'stopContainer',
@@ -992,7 +1167,7 @@ export const containerMachine = setup({
               containerId: context.instance!.id,
               timeoutSeconds: context.kill?.force
                 ? FORCE_DELETE_STOP_TIMEOUT_SECONDS
-                : stopTimeoutSeconds(context.kill?.graceSeconds ?? 0, context.kill?.preStopElapsedMs ?? 0),
+                : stopTimeoutSeconds(context.kill?.graceSeconds ?? 0, context.kill?.preStopElapsedMs ?? 0, context.kill?.turnWaitedMs ?? 0),
             }),
             onDone: [
               {
@@ -1015,16 +1190,29 @@ export const containerMachine = setup({
                 actions: ['observeDone', assign(({ context }) => terminatedWith(context, { ...context.instance!, state: 'exited', exitCode: context.instance?.exitCode ?? 137, finishedAt: context.instance?.finishedAt ?? context.now }))],
               },
               {
-                // KillContainerError: retried on the pod-worker cadence.
+                // KillContainerError: the pod hears of it (FailedKillPod) and the kill is retried at the next sync.
                 target: 'KillFailed',
-                actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).message }), 'scheduleRetry'],
+                actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).grpc ?? errorInfo(event.error).message }), 'scheduleRetry', 'notifyKillFailed'],
               },
             ],
           },
+          on: {
+            // Force deletion while StopContainer(id, grace) waits: the kubelet's new kill issues
+            // StopContainer(id, 2) at once (the first call is cancelled).
+            DELETE: { guard: 'forceCutsKill', target: 'Stopping', reenter: true, actions: ['observe', 'absorbDeletion'] },
+          },
         },
+        /**
+         * The kill failed. A pod kill (deletion, completion) is retried by the pod's next
+         * sync (killPod again, a new Killing event); a kill inside a running pod's sync
+         * (probe, definition change) by this container's own retry, on the same cadence.
+         */
         KillFailed: {
-          after: { podWorkerRetry: { target: 'Stopping', actions: 'reachRetryDeadline' } },
-          on: { RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' } },
+          after: { podWorkerRetry: { guard: 'notDeleting', target: '#container.Terminating', reenter: true, actions: 'reachRetryDeadline' } },
+          on: {
+            RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' },
+            DELETE: { target: '#container.Terminating', reenter: true, actions: ['observe', 'absorbDeletion'] },
+          },
         },
         Stopped: {
           always: [
@@ -1049,6 +1237,7 @@ export const containerMachine = setup({
       ],
     },
 
+    /** SyncPod step 7, doBackOff: the newest exited instance of the sync's snapshot decides. */
     BackOffCheck: {
       meta: { status: 'terminated' },
       always: [{ guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' }, { target: 'Restarting' }],
@@ -1059,6 +1248,7 @@ export const containerMachine = setup({
       meta: { status: 'waiting', reason: 'CrashLoopBackOff' },
       entry: [
         assign(({ context }) => {
+          // From here on the killed instance is the newest exited one: the wait runs from its exit.
           const finishedAt = context.lastTermination?.finishedAt ?? context.now;
           const check = restartDelay(context.backOff, finishedAt, context.now, context.config.backOff);
           return {
@@ -1068,9 +1258,17 @@ export const containerMachine = setup({
             kill: undefined,
           };
         }),
+        { type: 'cacheStartError', params: { reason: 'CrashLoopBackOff' } },
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.BackOff, message: msg.backOffRestartMessage(context.container.name, context.podRef) }) },
       ],
-      after: { backOffRemaining: { target: 'Restarting', actions: 'reachBackOffDeadline' } },
+      after: {
+        backOffRemaining: [
+          // The next sync judges the newest exited instance afresh: a kill-and-restart held
+          // here whose instance exited 0 under OnFailure is not restarted (kubernetes#109537).
+          { guard: 'shouldNotRestart', target: 'Exited', actions: 'reachBackOffDeadline' },
+          { target: 'Restarting', actions: 'reachBackOffDeadline' },
+        ],
+      },
       on: {
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
         // An image change is a new back-off key: restart at once.
@@ -1080,46 +1278,39 @@ export const containerMachine = setup({
       },
     },
 
-    /** StartContainer failed; the runtime shows the instance exited 128 StartError. */
+    /**
+     * StartContainer failed; the runtime shows the instance exited 128 StartError. Its exit is
+     * a PLEG event that syncs the pod at once: no pod-worker wait, doBackOff decides
+     * (nothing for the first failure, then 10 s, 20 s, ...; facts §13).
+     */
     RunContainerError: {
       meta: { status: 'waiting', reason: 'RunContainerError' },
-      entry: ['notifyStartFailed', 'scheduleRetry'],
+      entry: ['notifyStartFailed'],
       always: [
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
+        { target: 'Restarting' },
       ],
-      after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: {
-        RESUME: { target: 'RunContainerError', reenter: true, actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
-      },
     },
 
-    /** postStart failed and the container was killed; restart per policy. */
+    /** postStart failed and the container was killed: like RunContainerError, the exit syncs at once. */
     PostStartHookError: {
       meta: { status: 'waiting', reason: 'PostStartHookError' },
-      entry: [
-        'notifyStartFailed',
-        'scheduleRetry', assign({ kill: undefined }),
-        'notifyExited',
-      ],
+      entry: ['notifyStartFailed', assign({ kill: undefined }), 'notifyExited'],
       always: [
         { guard: 'shouldNotRestart', target: 'Exited' },
         { guard: 'inCrashLoopBackOff', target: 'CrashLoopBackOff' },
+        { target: 'Restarting' },
       ],
-      after: { podWorkerRetry: { target: 'Restarting', actions: 'reachRetryDeadline' } },
-      on: {
-        RESUME: { target: 'PostStartHookError', reenter: true, actions: 'observe' },
-        DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
-      },
     },
 
-    /** doBackOff's Next() and a new attempt. */
+    /** doBackOff's Next() (only when an exited instance was judged) and a new attempt. */
     Restarting: {
       meta: { status: 'waiting', reason: 'ContainerCreating' },
       entry: assign(({ context }) => ({
-        backOff: nextBackOff(context.backOff, context.now, context.config.backOff, context.lastTermination?.finishedAt ?? context.now),
-        restartCount: context.restartCount + 1,
+        backOff: doBackOff(context.backOff, backOffBasis(context), context.now, context.config.backOff).entry,
+        restartCount: nextAttempt(context),
+        restarting: true,
         backOffUntil: undefined,
         kill: undefined,
         started: false,
@@ -1131,13 +1322,13 @@ export const containerMachine = setup({
     /** Terminated and not restarting (or the pod is being deleted). */
     Exited: {
       meta: { status: 'terminated' },
-      entry: ['notifyChanged', assign({ kill: undefined, started: false, ready: false })],
+      entry: [assign({ kill: undefined, started: false, ready: false, restarting: false }), { type: 'reportFacts', params: { down: true, exited: true } }],
       on: {
         // Sandbox re-created: init containers run again, and under Always/OnFailure regular ones too.
         START: {
           guard: 'notDeleting',
           target: 'Pulling',
-          actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => context.restartCount + 1 })],
+          actions: ['observe', assign({ sandbox: ({ event }) => event.sandbox, restartCount: ({ context }) => nextAttempt(context), restarting: true })],
         },
         DELETE: { actions: ['observe', 'noteDeletion'] },
         KILL: { actions: 'observe' },

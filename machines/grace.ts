@@ -73,6 +73,15 @@ export function stopTimeoutSeconds(graceSeconds: number, preStopElapsedMs: numbe
 }
 
 /**
+ * Sidecar termination ordering (killContainer, kuberuntime_termination_order.go): after
+ * preStop, a sidecar waits for its prerequisites only while grace is left, and at most that
+ * long; the whole seconds waited are then deducted before the 2 s minimum applies.
+ */
+export function turnWaitBudgetSeconds(graceSeconds: number, preStopElapsedMs: number): number {
+  return Math.max(0, graceSeconds - Math.floor(Math.max(0, preStopElapsedMs) / 1000));
+}
+
+/**
  * Effective grace for a pod termination (pod worker): the minimum of the pod's current
  * grace, the deletion grace and an override, clamped to >= 1 (an explicit 0 = force delete becomes 1).
  */

@@ -7,15 +7,19 @@
 // (a sidecar, an init container with restartPolicy Always, only needs to be
 // started); then app containers in spec order, each waiting for the previous
 // one's start (a running postStart holds back the next container).
-// Termination: regular containers killed in parallel, sidecars after them in
-// reverse order, then StopPodSandbox; RemovePodSandbox once the pod is deleted.
+// Termination (killPodWithSyncResult): every container's kill starts at once
+// (Killing events and preStop hooks together); a sidecar's StopContainer waits
+// for the regular containers and the sidecars declared after it
+// (kuberuntime_termination_order.go); then StopPodSandbox, even when a kill
+// failed (FailedKillPod, retried at the next sync); RemovePodSandbox once the
+// pod is deleted.
 import { assign, emit, enqueueActions, fromPromise, setup, type ActorRefFrom } from 'xstate';
 import type { Container, Pod } from '../src/k8s/types.js';
 import { formatPod } from '../src/k8s/format.js';
 import * as msg from '../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from './grace.js';
-import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig, type ContainerToPodEvent } from './container.js';
-import { isSidecar, type ContainerRole } from './restart-policy.js';
+import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig, type ContainerFacts, type ContainerToPodEvent } from './container.js';
+import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from './restart-policy.js';
 import {
   errorInfo,
   type EventRecord,
@@ -26,6 +30,7 @@ import {
   type SandboxIdInput,
   type SandboxInfo,
 } from './types.js';
+import type { RemoveContainersInput } from './types.js';
 
 export interface PodConfig {
   container: Partial<ContainerConfig>;
@@ -62,6 +67,14 @@ export interface PodContext {
   finished: boolean;
   retryAt?: number;
   lastError?: string;
+  /** Every instance each container reported creating (purgeInitContainers removes the init ones). */
+  instanceIds: Record<string, string[]>;
+  /** KillContainerError results of the current killPod, in the order they were reported. */
+  killFailures: { container: string; error: string }[];
+  /** StopPodSandbox's failure in the current killPod (KillPodSandboxError). */
+  sandboxKillFailure?: { podUid: string; error: string };
+  /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */
+  containers: Record<string, ContainerFacts>;
 }
 
 export type PodEvent =
@@ -84,51 +97,68 @@ const notProvided = (name: string) =>
     throw new Error(`statelet: actor "${name}" is not provided; create the machine with createRuntimeActors() or .provide({ actors })`);
   });
 
+/** The container's place in the spec; a name the spec lost (an edit) is treated as ephemeral. */
 function roleOf(pod: Pod, name: string): ContainerRole {
-  if (pod.spec.containers.some((c) => c.name === name)) return 'regular';
-  const init = pod.spec.initContainers?.find((c) => c.name === name);
-  if (init) return isSidecar(init) ? 'sidecar' : 'init';
-  return 'ephemeral';
+  return containerRole(pod, name) ?? 'ephemeral';
 }
 
 function allSpecContainers(pod: Pod): Container[] {
   return [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])];
 }
 
-function stateOf(ref: ContainerRef | undefined): string {
-  const v = ref?.getSnapshot().value;
-  return typeof v === 'string' ? v : v ? Object.keys(v)[0]! : 'Pending';
+/** kuberuntime_termination_order.go: a sidecar waits for every regular container and every sidecar declared after it. */
+function turnPrerequisites(pod: Pod, sidecar: string): string[] {
+  const init = pod.spec.initContainers ?? [];
+  const idx = init.findIndex((c) => c.name === sidecar);
+  return [...pod.spec.containers.map((c) => c.name), ...init.slice(idx + 1).filter((c) => isSidecar(c)).map((c) => c.name)];
 }
 
-/** A container with no instance that could still be running. */
-function isDown(ref: ContainerRef | undefined): boolean {
-  const s = stateOf(ref);
-  return s === 'Exited' || s === 'Pending';
+/** A container with no instance that could still be running (as it last reported; not spawned = down). */
+function isDown(context: PodContext, name: string): boolean {
+  return context.containers[name]?.down ?? true;
 }
 
 /**
- * killPod as a chart fragment (used on deletion and when the pod completes): regular
- * containers in parallel, then sidecars one by one in reverse order, then StopPodSandbox.
+ * killPodWithSyncResult as a chart fragment (deletion, and a pod that completed):
+ * 1. every running container's killContainer at once; sidecars wait for their turn;
+ * 2. StopPodSandbox once every kill returned, failed or not;
+ * 3. a failed kill: FailedKillPod, and the whole kill again at the next sync (10–15 s).
  */
 function killPodStates(then: '#pod.Finished' | '#pod.Removing') {
   return {
     KillingContainers: {
-      entry: 'killNonSidecars',
-      always: { guard: 'allNonSidecarsDown', target: 'KillingSidecars' },
-    },
-    KillingSidecars: {
-      entry: 'killNextSidecar',
-      always: { guard: 'allContainersDown', target: 'StoppingSandbox' },
-      on: { 'CONTAINER.STOPPED': { target: 'KillingSidecars', reenter: true } },
+      entry: ['killAllContainers', 'grantTurns'],
+      always: { guard: 'everyKillReturned', target: 'StoppingSandbox' },
+      on: {
+        'CONTAINER.STOPPED': { actions: 'observe' },
+        // A container reported it is down: the sidecars waiting for it may go.
+        'CONTAINER.FACTS': { actions: ['rememberFacts', 'grantTurns'] },
+      },
     },
     StoppingSandbox: {
       invoke: {
         id: 'stopPodSandbox',
         src: 'stopPodSandbox',
         input: ({ context }: { context: PodContext }) => ({ sandboxId: context.sandbox?.id ?? '' }),
-        onDone: then,
-        onError: then,
+        onDone: [{ guard: 'someKillFailed', target: 'KillFailed' }, { target: then }],
+        // KillPodSandboxError joins the container failures in the FailedKillPod aggregate.
+        onError: { target: 'KillFailed', actions: 'noteSandboxKillFailure' },
       },
+    },
+    KillFailed: {
+      entry: [
+        {
+          type: 'recordPodEvent',
+          params: ({ context }: { context: PodContext }) => ({
+            type: 'Warning' as const,
+            reason: msg.EventReason.FailedKillPod,
+            message: msg.failedKillPodMessage(msg.killPodErrorText(context.killFailures, context.sandboxKillFailure)),
+          }),
+        },
+        'scheduleRetry',
+      ],
+      after: { podWorkerRetry: { target: 'KillingContainers', actions: ['reachRetryDeadline', 'clearKillFailures'] } },
+      on: { RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' } },
     },
   } as const;
 }
@@ -145,6 +175,7 @@ export const podMachine = setup({
     runPodSandbox: notProvided('runPodSandbox') as unknown as ReturnType<typeof fromPromise<RunPodSandboxOutput, RunPodSandboxInput>>,
     stopPodSandbox: notProvided('stopPodSandbox') as unknown as ReturnType<typeof fromPromise<void, SandboxIdInput>>,
     removePodSandbox: notProvided('removePodSandbox') as unknown as ReturnType<typeof fromPromise<void, RemoveSandboxesInput>>,
+    removeContainers: notProvided('removeContainers') as unknown as ReturnType<typeof fromPromise<void, RemoveContainersInput>>,
   },
   delays: {
     podWorkerRetry: ({ context }) => Math.max(0, (context.retryAt ?? context.now) - context.now),
@@ -155,14 +186,20 @@ export const podMachine = setup({
     appsStarted: ({ context }) => context.appIndex >= context.pod.spec.containers.length,
     isCurrentSandbox: ({ context, event }) => event.type === 'RUNTIME.SANDBOX' && event.sandboxId === context.sandbox?.id && !event.ready,
     /** Every regular container ended and none will restart: the pod reached a terminal phase. */
-    podCompleted: ({ context }) =>
-      context.pod.spec.containers.every((c) => stateOf(context.refs[c.name]) === 'Exited'),
-    /** A regular init container failed and will not be restarted (restartPolicy Never): the pod fails. */
+    podCompleted: ({ context }) => context.pod.spec.containers.every((c) => context.containers[c.name]?.exited === true),
+    /**
+     * computePodActions: a regular init container failed (non-zero, UNKNOWN or OOMKilled) under
+     * restartPolicy Never: KillPod, the pod fails.
+     */
     initFailedForGood: ({ context, event }) =>
-      event.type === 'CONTAINER.EXITED' && roleOf(context.pod, event.name) === 'init' && event.exitCode !== 0 && !event.willRestart,
-    allNonSidecarsDown: ({ context }) =>
-      allSpecContainers(context.pod).filter((c) => roleOf(context.pod, c.name) !== 'sidecar').every((c) => isDown(context.refs[c.name])),
-    allContainersDown: ({ context }) => allSpecContainers(context.pod).every((c) => isDown(context.refs[c.name])),
+      event.type === 'CONTAINER.EXITED' &&
+      roleOf(context.pod, event.name) === 'init' &&
+      initFailureFailsPod({ state: 'exited', exitCode: event.exitCode, reason: event.reason }, podRestartPolicy(context.pod)),
+    /** Every kill of this killPod returned: the container is down, or its kill failed. */
+    everyKillReturned: ({ context }) =>
+      allSpecContainers(context.pod).every((c) => isDown(context, c.name) || context.killFailures.some((f) => f.container === c.name)),
+    someKillFailed: ({ context }) => context.killFailures.length > 0,
+    allContainersDown: ({ context }) => allSpecContainers(context.pod).every((c) => isDown(context, c.name)),
     isDeleting: ({ context }) => !!context.deletion,
     /** The init container being run exited 0 and will not run again. */
     currentInitCompleted: ({ context, event }) => {
@@ -174,13 +211,12 @@ export const podMachine = setup({
       const cur = context.pod.spec.initContainers?.[context.initIndex];
       if (!cur || !isSidecar(cur) || (event as { name?: string }).name !== cur.name) return false;
       if (event.type === 'CONTAINER.READY') return event.started;
-      return context.refs[cur.name]!.getSnapshot().context.started;
+      return context.containers[cur.name]?.started === true;
     },
     isCurrentApp: ({ context, event }) => (event as { name?: string }).name === context.pod.spec.containers[context.appIndex]?.name,
     /** restartPolicy Never: a dead sandbox is not re-created once containers have run (computePodActions). */
     noSandboxRecreate: ({ context }) =>
-      (context.pod.spec.restartPolicy ?? 'Always') === 'Never' &&
-      Object.values(context.refs).some((r) => r.getSnapshot().context.restartCount > 0 || !!r.getSnapshot().context.lastTermination),
+      podRestartPolicy(context.pod) === 'Never' && Object.values(context.containers).some((f) => f.ranBefore),
   },
   actions: {
     observe: assign({ now: ({ context, event }) => Math.max(context.now, (event as { at?: number }).at ?? context.now) }),
@@ -206,7 +242,7 @@ export const podMachine = setup({
           if (refs[c.name]) continue;
           refs[c.name] = spawn('container', {
             id: `container:${c.name}`,
-            input: { pod: context.pod, container: c, role: roleOf(context.pod, c.name), now: context.now, config: context.config.container },
+            input: { pod: context.pod, container: c, role: roleOf(context.pod, c.name), now: context.now, config: context.config.container, reportsToPod: true },
           }) as ContainerRef;
         }
         return refs;
@@ -218,15 +254,14 @@ export const podMachine = setup({
       if (c) enqueue.sendTo(context.refs[c.name]!, { type: 'START', sandbox: context.sandbox!, at: context.now });
     }),
     startNextApp: enqueueActions(({ context, enqueue }) => {
-      const policy = context.pod.spec.restartPolicy ?? 'Always';
+      const policy = podRestartPolicy(context.pod);
       let i = context.appIndex;
       // After a sandbox re-creation, a container that completed (OnFailure, exit 0) or ended
       // under Never is not started again (computePodActions' containersToStart).
       for (; i < context.pod.spec.containers.length; i++) {
-        const ref = context.refs[context.pod.spec.containers[i]!.name]!;
-        if (stateOf(ref) !== 'Exited' || policy === 'Always') break;
-        const last = ref.getSnapshot().context.lastTermination;
-        if (policy === 'OnFailure' && (last?.exitCode ?? 0) !== 0) break;
+        const facts = context.containers[context.pod.spec.containers[i]!.name];
+        if (!facts?.exited || policy === 'Always') break;
+        if (policy === 'OnFailure' && (facts.lastExit?.exitCode ?? 0) !== 0) break;
       }
       if (i !== context.appIndex) enqueue.assign({ appIndex: i });
       const c = context.pod.spec.containers[i];
@@ -249,26 +284,57 @@ export const podMachine = setup({
       }
     }),
     forwardContainerEvent: emit(({ event }) => ({ type: 'k8s.event' as const, event: (event as { event: EventRecord }).event })),
-    killNonSidecars: enqueueActions(({ context, enqueue }) => {
+    /**
+     * killContainersWithSyncResult: one killContainer per running container, all at once.
+     * A sidecar whose prerequisites still run is told to wait for its turn before StopContainer.
+     */
+    killAllContainers: enqueueActions(({ context, enqueue }) => {
       const d = context.deletion;
       for (const c of allSpecContainers(context.pod)) {
-        if (roleOf(context.pod, c.name) === 'sidecar') continue;
         const ref = context.refs[c.name];
-        if (ref) enqueue.sendTo(ref, { type: 'DELETE', gracePeriodOverride: d?.gracePeriodOverride, force: d?.force, at: context.now });
+        if (!ref || isDown(context, c.name)) continue;
+        const awaitTurn = roleOf(context.pod, c.name) === 'sidecar' && turnPrerequisites(context.pod, c.name).some((n) => !isDown(context, n));
+        enqueue.sendTo(ref, { type: 'DELETE', gracePeriodOverride: d?.gracePeriodOverride, force: d?.force, awaitTurn, at: context.now });
       }
     }),
-    /** Sidecars stop in reverse spec order, each after the one behind it (KEP-753). */
-    killNextSidecar: enqueueActions(({ context, enqueue }) => {
-      const d = context.deletion;
-      const sidecars = (context.pod.spec.initContainers ?? []).filter((c) => isSidecar(c)).reverse();
-      const next = sidecars.find((c) => !isDown(context.refs[c.name]));
-      if (next) enqueue.sendTo(context.refs[next.name]!, { type: 'DELETE', gracePeriodOverride: d?.gracePeriodOverride, force: d?.force, at: context.now });
+    /** Sidecars stop in reverse spec order, each once the containers it waits for are down (KEP-753). */
+    grantTurns: enqueueActions(({ context, enqueue }) => {
+      for (const c of context.pod.spec.initContainers ?? []) {
+        if (!isSidecar(c)) continue;
+        const ref = context.refs[c.name];
+        if (!ref || isDown(context, c.name)) continue;
+        if (turnPrerequisites(context.pod, c.name).every((n) => isDown(context, n))) enqueue.sendTo(ref, { type: 'TURN', at: context.now });
+      }
+    }),
+    scheduleRetry: assign({
+      retryAt: ({ context, event }) => (event.type === 'RESUME' && context.retryAt !== undefined ? context.retryAt : context.now + context.config.podWorkerRetryMs),
+    }),
+    rememberFacts: assign({
+      containers: ({ context, event }) => (event.type === 'CONTAINER.FACTS' ? { ...context.containers, [event.name]: event.facts } : context.containers),
+    }),
+    clearKillFailures: assign({ killFailures: () => [], sandboxKillFailure: undefined }),
+    noteSandboxKillFailure: assign({
+      sandboxKillFailure: ({ context, event }) => ({
+        podUid: context.pod.metadata.uid ?? '',
+        error: errorInfo((event as { error?: unknown }).error).grpc ?? errorInfo((event as { error?: unknown }).error).message,
+      }),
+    }),
+    reachRetryDeadline: assign({ now: ({ context }) => Math.max(context.now, context.retryAt ?? context.now) }),
+    /** purgeInitContainers done: the init containers forget what was removed. */
+    notifyPurged: enqueueActions(({ context, enqueue }) => {
+      for (const c of context.pod.spec.initContainers ?? []) {
+        const ref = context.refs[c.name];
+        if (ref) enqueue.sendTo(ref, { type: 'PURGED', at: context.now });
+      }
+      const instanceIds = { ...context.instanceIds };
+      for (const c of context.pod.spec.initContainers ?? []) delete instanceIds[c.name];
+      enqueue.assign({ instanceIds });
     }),
     /** Sandbox died: kill every container and wait for the pod's next START. */
     killForSandboxChange: enqueueActions(({ context, enqueue }) => {
       for (const c of allSpecContainers(context.pod)) {
         const ref = context.refs[c.name];
-        if (ref && !isDown(ref)) enqueue.sendTo(ref, { type: 'KILL', request: { cause: 'Other', then: 'pending' }, at: context.now });
+        if (ref && !isDown(context, c.name)) enqueue.sendTo(ref, { type: 'KILL', request: { cause: 'Other', then: 'pending' }, at: context.now });
       }
     }),
     applyUpdate: enqueueActions(({ context, event, enqueue }) => {
@@ -304,6 +370,9 @@ export const podMachine = setup({
     appIndex: 0,
     startedOnce: [],
     finished: false,
+    instanceIds: {},
+    killFailures: [],
+    containers: {},
   }),
   initial: 'CreatingSandbox',
   on: {
@@ -315,6 +384,18 @@ export const podMachine = setup({
       }),
     },
     'RUNTIME.CONTAINER': { actions: ['observe', 'forwardToContainer'] },
+    // Children report, the pod remembers: their facts, instances created, kills that failed.
+    'CONTAINER.FACTS': { actions: 'rememberFacts' },
+    'CONTAINER.CREATED': {
+      actions: assign({
+        instanceIds: ({ context, event }) => ({ ...context.instanceIds, [event.name]: [...(context.instanceIds[event.name] ?? []), event.containerId] }),
+      }),
+    },
+    'CONTAINER.KILL_FAILED': {
+      actions: assign({
+        killFailures: ({ context, event }) => [...context.killFailures.filter((f) => f.container !== event.name), { container: event.name, error: event.error }],
+      }),
+    },
     'PROBE.RESULT': { actions: ['observe', 'forwardToContainer'] },
     RESUME: {
       actions: [
@@ -354,8 +435,16 @@ export const podMachine = setup({
           {
             target: 'SandboxCreateFailed',
             actions: [
-              assign({ lastError: ({ event }) => errorInfo(event.error).details ?? errorInfo(event.error).message }),
-              { type: 'recordPodEvent', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.FailedCreatePodSandBox, message: msg.failedCreateSandboxMessage(context.lastError ?? '') }) },
+              // SyncPod step 4 prints the CRI error with %v (`rpc error: code = … desc = …`); a
+              // failed PodSandboxStatus after a created sandbox has its own event.
+              assign({ lastError: ({ event }) => errorInfo(event.error).grpc ?? errorInfo(event.error).message }),
+              {
+                type: 'recordPodEvent',
+                params: ({ context, event }) =>
+                  errorInfo(event.error).method === 'RuntimeService/PodSandboxStatus'
+                    ? { type: 'Warning', reason: msg.EventReason.FailedPodSandBoxStatus, message: msg.failedSandboxStatusMessage(context.lastError ?? '') }
+                    : { type: 'Warning', reason: msg.EventReason.FailedCreatePodSandBox, message: msg.failedCreateSandboxMessage(context.lastError ?? '') },
+              },
             ],
           },
         ],
@@ -460,12 +549,28 @@ export const podMachine = setup({
         input: ({ context }) => ({ sandboxId: context.sandbox!.id }),
         onDone: [
           { guard: 'noSandboxRecreate', target: 'Completing', actions: 'retireSandbox' },
-          { target: 'CreatingSandbox', actions: 'retireSandbox' },
+          { target: 'PurgingInitContainers', actions: 'retireSandbox' },
         ],
         onError: [
           { guard: 'noSandboxRecreate', target: 'Completing', actions: 'retireSandbox' },
-          { target: 'CreatingSandbox', actions: 'retireSandbox' },
+          { target: 'PurgingInitContainers', actions: 'retireSandbox' },
         ],
+      },
+      on: { DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] } },
+    },
+
+    /**
+     * SyncPod step 2 when the sandbox is re-created: purgeInitContainers removes every init
+     * container instance before RunPodSandbox, so the init containers run again from scratch.
+     */
+    PurgingInitContainers: {
+      meta: { phase: 'Running' },
+      invoke: {
+        id: 'removeContainers',
+        src: 'removeContainers',
+        input: ({ context }) => ({ containerIds: (context.pod.spec.initContainers ?? []).flatMap((c) => context.instanceIds[c.name] ?? []) }),
+        onDone: { target: 'CreatingSandbox', actions: 'notifyPurged' },
+        onError: { target: 'CreatingSandbox', actions: 'notifyPurged' },
       },
       on: { DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] } },
     },
@@ -497,8 +602,8 @@ export const podMachine = setup({
             'observe',
             'noteDeletion',
             enqueueActions(({ context, enqueue }) => {
-              for (const ref of Object.values(context.refs)) {
-                if (!isDown(ref)) enqueue.sendTo(ref, { type: 'DELETE', gracePeriodOverride: context.deletion?.gracePeriodOverride, force: context.deletion?.force, at: context.now });
+              for (const [name, ref] of Object.entries(context.refs)) {
+                if (!isDown(context, name)) enqueue.sendTo(ref, { type: 'DELETE', gracePeriodOverride: context.deletion?.gracePeriodOverride, force: context.deletion?.force, at: context.now });
               }
             }),
           ],

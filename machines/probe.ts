@@ -252,7 +252,8 @@ export const probeMachine = setup({
     /** All retries errored: `errored and resulted in unknown state`, and the result is thrown away. */
     recordErrored: enqueueActions(({ context, event, enqueue }) => {
       const err = errorInfo((event as { error?: unknown }).error);
-      const text = err.details ?? err.message;
+      // prober.go prints the error with %s: a CRI error (ExecSync) as `rpc error: code = ... desc = ...`.
+      const text = err.grpc ?? err.details ?? err.message;
       const now = doneAt(event, context.now);
       enqueue.assign({ lastError: text, now, attempt: 1, nextProbeAt: nextTick(context, now) });
       enqueue.sendParent(record(context, 'Warning', msg.EventReason.Unhealthy, msg.probeErroredMessage(context.type, 'unknown', text)));

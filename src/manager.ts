@@ -134,6 +134,7 @@ export class RuntimeManager {
         runPodSandbox: actors.runPodSandbox,
         stopPodSandbox: actors.stopPodSandbox,
         removePodSandbox: actors.removePodSandbox,
+        removeContainers: actors.removeContainers,
       },
     });
     if (opts.transitions || opts.inspect) {

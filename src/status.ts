@@ -56,19 +56,34 @@ export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string
     state = terminatedState(cx.lastTermination, runtimeName);
     lastState = cx.previousTermination ? terminatedState(cx.previousTermination, runtimeName) : {};
   } else {
-    // Waiting: the state's reason (the kubelet's reason cache), else the pod-wide default.
-    const reason = meta.reason === undefined || meta.reason === 'ContainerCreating' ? defaultWaitingReason(cx.pod) : meta.reason;
+    // Waiting: the state's own reason; while a start attempt is on its way, the kubelet's
+    // reason cache (the last failed start) if there is one, else the pod-wide default
+    // (kubelet_pods.go convertToAPIContainerStatuses).
     const waiting: { reason?: string; message?: string } = {};
-    if (reason) waiting.reason = reason;
-    if (reason && cx.waitingMessage && reason !== defaultWaitingReason(cx.pod)) waiting.message = cx.waitingMessage;
+    if (meta.reason === undefined || meta.reason === 'ContainerCreating') {
+      if (cx.lastStartError) {
+        waiting.reason = cx.lastStartError.reason;
+        if (cx.lastStartError.message) waiting.message = cx.lastStartError.message;
+      } else {
+        waiting.reason = defaultWaitingReason(cx.pod);
+      }
+    } else {
+      // A failed pull's reason is classified (ErrImagePull, RegistryUnavailable, SignatureValidationFailed).
+      const reason = meta.reason === 'ErrImagePull' ? cx.lastPullError?.reason ?? meta.reason : meta.reason;
+      if (reason) waiting.reason = reason;
+      if (reason && cx.waitingMessage && reason !== defaultWaitingReason(cx.pod)) waiting.message = cx.waitingMessage;
+    }
     state = { waiting };
   }
   const current = cx.instance ?? cx.lastTermination;
+  // prober_manager.go UpdatePodStatus: a regular (non-restartable) init container is ready
+  // only once it terminated with exit code 0; it is not ready while it runs.
+  const ready = cx.role === 'init' ? state.terminated?.exitCode === 0 : !!running && cx.ready;
   const status: ContainerStatus = {
     name: c.name,
     state,
     lastState,
-    ready: !!running && cx.ready,
+    ready,
     started: !!running && cx.started,
     restartCount: cx.restartCount,
     image: c.image,
@@ -108,7 +123,14 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
   const ephemeral = (pod.spec.ephemeralContainers ?? []).map((c) => statusOf(c.name) ?? placeholder(c));
   const top = topState(snap.value);
   const podIsTerminal = cx.finished || !!cx.deletion || top === 'Removed' || top === 'Removing';
-  let phase: PodPhase = getPhase(pod, initStatuses, statuses, { podIsTerminal, previousPhase: opts.previous?.phase });
+  // A container on its way to a new instance has not stopped for good. Under Never that only
+  // happens after an UNKNOWN or CREATED instance (ShouldContainerBeRestarted says yes whatever
+  // the policy): the pod keeps running meanwhile instead of turning Failed.
+  const phaseStatuses =
+    (pod.spec.restartPolicy ?? 'Always') === 'Never'
+      ? statuses.map((s) => (s.state.waiting && cx.refs[s.name]?.getSnapshot().context.restarting ? { ...s, state: { running: {} } } : s))
+      : statuses;
+  let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase });
   // Since 1.27 a deleted pod reports a terminal phase before it goes away.
   if (podIsTerminal && (top === 'Removed' || top === 'Removing') && !isTerminalPhase(phase)) {
     phase = statuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';

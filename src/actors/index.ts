@@ -4,10 +4,14 @@
 // (a restore restarts invoked actors).
 import { fromPromise } from 'xstate';
 import type { CriClient } from '../cri/client.js';
-import { CriNotFoundError } from '../cri/errors.js';
+import { CriError, CriNotFoundError } from '../cri/errors.js';
 import type { ContainerStatus } from '../cri/types.js';
 import { realClock, type Clock } from '../clock.js';
+import * as msg from '../k8s/messages.js';
+import type { EphemeralContainer } from '../k8s/types.js';
 import { generateContainerConfig, generatePodSandboxConfig } from '../kuberuntime/config.js';
+import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
+import { imageUserFromStatus, verifyRunAsNonRoot } from '../kuberuntime/security-context.js';
 import { runHandler } from './run-handler.js';
 import { createProbeActor } from './probe.js';
 import type {
@@ -19,6 +23,7 @@ import type {
   PullImageInput,
   PullImageOutput,
   RemoveContainerInput,
+  RemoveContainersInput,
   RemoveSandboxesInput,
   RunHandlerInput,
   RunHandlerOutput,
@@ -67,6 +72,72 @@ export function toInstanceStatus(s: ContainerStatus): InstanceStatus {
   };
 }
 
+/**
+ * A failure while generating the container's config, before CreateContainer: the
+ * container chart routes an error of this name to CreateContainerConfigError and
+ * shows its message (`Error: <message>`), as the kubelet returns s.Message() with
+ * ErrCreateContainerConfig.
+ */
+export class CreateContainerConfigError extends Error {
+  override name = 'CreateContainerConfigError';
+}
+
+/** Go's s.Message() of an error met during config generation: a CRI error's bare details. */
+function configError(err: unknown): CreateContainerConfigError {
+  if (err instanceof CreateContainerConfigError) return err;
+  const text = err instanceof CriError ? err.details : err instanceof Error ? err.message : String(err);
+  return new CreateContainerConfigError(text, { cause: err });
+}
+
+const EPHEMERAL_FIELD_PATH = 'spec.ephemeralContainers{';
+
+/** The targetContainerName of an ephemeral container (the input's container, or the pod spec's entry). */
+export function ephemeralTargetName(input: Pick<CreateContainerInput, 'pod' | 'container' | 'fieldPath'>): string | undefined {
+  if (!input.fieldPath.startsWith(EPHEMERAL_FIELD_PATH)) return undefined;
+  const own = (input.container as EphemeralContainer).targetContainerName;
+  if (own) return own;
+  return input.pod.spec.ephemeralContainers?.find((c) => c.name === input.container.name)?.targetContainerName || undefined;
+}
+
+/**
+ * startSpec.getTargetID: the target's current container ID, i.e. the newest instance
+ * of that name in the pod status (FindContainerStatusByName; the kubelet's status lists
+ * a pod's containers newest first by creation time). Statelet reads it from CRI: the
+ * pod's containers by the io.kubernetes.pod.uid / io.kubernetes.container.name labels.
+ * No instance: `unable to find target container <name>` (CreateContainerConfigError).
+ */
+export async function resolveTargetContainerId(
+  client: Pick<CriClient, 'listContainers'>,
+  podUid: string,
+  target: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  let res;
+  try {
+    res = await client.listContainers({ filter: { labelSelector: { [POD_UID_LABEL]: podUid, [CONTAINER_NAME_LABEL]: target } } }, { signal });
+  } catch (err) {
+    throw configError(err);
+  }
+  const createdNs = (v: string | number | undefined): bigint => {
+    try {
+      return BigInt(v ?? 0);
+    } catch {
+      return 0n;
+    }
+  };
+  let newest: { id: string; created: bigint; running: boolean } | undefined;
+  for (const c of res.containers) {
+    const created = createdNs(c.createdAt);
+    const running = c.state === 'CONTAINER_RUNNING';
+    // Newest by creation time; on a tie (same nanosecond) the running one.
+    if (!newest || created > newest.created || (created === newest.created && running && !newest.running)) {
+      newest = { id: c.id, created, running };
+    }
+  }
+  if (!newest) throw new CreateContainerConfigError(msg.targetContainerNotFoundMessage(target));
+  return newest.id;
+}
+
 /** Errors carry `at` so the chart knows when a failure was seen. */
 function stamp<T extends object>(err: T, clock: Clock): T {
   try {
@@ -106,9 +177,26 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
       }),
     ),
 
+    /**
+     * startContainer step 2 (kuberuntime_container.go, 1.34): getTargetID, then
+     * generateContainerConfig, whose getImageUser (ImageStatus of the spec's image)
+     * and verifyRunAsNonRoot run before any config is built; a failure there is a
+     * CreateContainerConfigError and CreateContainer is never called.
+     */
     createContainer: fromPromise<CreateContainerOutput, CreateContainerInput>(({ input, signal }) =>
       guard(async () => {
-        const config = generateContainerConfig(input.pod, input.container, input.restartCount, input.container.image);
+        const { pod, container } = input;
+        const target = ephemeralTargetName(input);
+        const pidTargetId = target ? await resolveTargetContainerId(client, pod.metadata.uid ?? '', target, signal) : undefined;
+        let imageStatus;
+        try {
+          imageStatus = await client.imageStatus({ image: { image: container.image } }, { signal });
+        } catch (err) {
+          throw configError(err);
+        }
+        const denied = verifyRunAsNonRoot(pod, container, imageUserFromStatus(imageStatus));
+        if (denied) throw new CreateContainerConfigError(denied);
+        const config = generateContainerConfig(pod, container, input.restartCount, container.image, { pidTargetId });
         const res = await client.createContainer(
           { podSandboxId: input.sandbox.id, config, sandboxConfig: input.sandbox.config },
           { signal },
@@ -137,6 +225,15 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
         return { ...status, finishedAt: status.finishedAt ?? clock.now() };
       }),
     ),
+
+    /** purgeInitContainers (sandbox re-creation): every instance, one after another; NotFound is fine. */
+    removeContainers: fromPromise<void, RemoveContainersInput>(async ({ input }) => {
+      for (const containerId of input.containerIds) {
+        await client.removeContainer({ containerId }).catch((err) => {
+          if (!(err instanceof CriNotFoundError)) throw err;
+        });
+      }
+    }),
 
     removeContainer: fromPromise<void, RemoveContainerInput>(async ({ input }) => {
       await client.removeContainer({ containerId: input.containerId }).catch((err) => {

@@ -12,6 +12,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { fromPromise } from 'xstate';
 import type { CriClient } from '../cri/client.js';
 import { ExecTimeoutError } from '../cri/errors.js';
+import { goStatusString } from '../cri/go-status.js';
 import { realClock, type Clock } from '../clock.js';
 import { formatPod, goDuration } from '../k8s/format.js';
 import * as msg from '../k8s/messages.js';
@@ -284,13 +285,6 @@ export function loadHealthProto(): HealthClientCtor {
   return healthCtor;
 }
 
-/** Go's codes.Code String() names. */
-const GO_CODE_NAMES: Record<number, string> = {
-  0: 'OK', 1: 'Canceled', 2: 'Unknown', 3: 'InvalidArgument', 4: 'DeadlineExceeded', 5: 'NotFound',
-  6: 'AlreadyExists', 7: 'PermissionDenied', 8: 'ResourceExhausted', 9: 'FailedPrecondition', 10: 'Aborted',
-  11: 'OutOfRange', 12: 'Unimplemented', 13: 'Internal', 14: 'Unavailable', 15: 'DataLoss', 16: 'Unauthenticated',
-};
-
 /** grpc.go: Health/Check on podIP:port; SERVING is success, everything else a failure with the kubelet's text. */
 export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.grpc!;
@@ -339,7 +333,7 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
           } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
             finish({ result: 'failure', output: `timeout: health rpc did not complete within ${within}` });
           } else {
-            finish({ result: 'failure', output: `error: health rpc probe failed: rpc error: code = ${GO_CODE_NAMES[e.code] ?? `Code(${e.code})`} desc = ${e.details}` });
+            finish({ result: 'failure', output: `error: health rpc probe failed: ${goStatusString(e.code, e.details)}` });
           }
           return;
         }

@@ -154,7 +154,8 @@ export async function runHandler(deps: HandlerRunnerDeps, input: RunHandlerInput
       }
     } catch (err) {
       if (err instanceof HookError) throw err;
-      const detail = err instanceof CriError ? err.details : (err as Error).message;
+      // handlers.go formats the RunInContainer error with %v: a CRI error reads `rpc error: code = ... desc = ...`.
+      const detail = err instanceof CriError ? err.goString : (err as Error).message;
       fail(msg.execHookFailedMessage(cmd, container.name, podRef, detail, ''));
     }
     return { startedAt, finishedAt: clock.now() };

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
 import { loadCriProto } from './proto.js';
 import { CriAbortedError, toCriError } from './errors.js';
+import { GO_CONTEXT_CANCELED } from './go-status.js';
 import type * as cri from './types.js';
 
 /** The kubelet's --runtime-request-timeout default. */
@@ -182,7 +183,7 @@ export class CriClient {
     const timeout = opts?.timeoutMs ?? deadlineMs;
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) {
-        reject(new CriAbortedError(method, this.endpoint, grpc.status.CANCELLED, 'cancelled by caller'));
+        reject(new CriAbortedError(method, this.endpoint, grpc.status.CANCELLED, GO_CONTEXT_CANCELED));
         return;
       }
       const callOpts: grpc.CallOptions = timeout > 0 ? { deadline: Date.now() + timeout } : {};

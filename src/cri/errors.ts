@@ -1,4 +1,7 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { GO_CONTEXT_CANCELED, GO_DEADLINE_EXCEEDED, goPullErrorString, goStatusString, isClientDeadlineText } from './go-status.js';
+
+export { goCodeName, goPullErrorString, goStatusString } from './go-status.js';
 
 const CODE_NAMES: Record<number, string> = Object.fromEntries(
   Object.entries(GrpcStatus)
@@ -11,9 +14,12 @@ export function grpcCodeName(code: number): string {
 }
 
 /**
- * A failed CRI call. `details` is the runtime's own status message (what the
- * kubelet shows in `Error: <msg>` events); `message` also names the call and
- * the endpoint, for logs and CLI errors.
+ * A failed CRI call. `details` is the runtime's own status message, Go's
+ * `s.Message()` (what the kubelet shows in CreateContainer's and
+ * StartContainer's `Error: <msg>`); `goString` is Go's `%v` of the error,
+ * `rpc error: code = <Code> desc = <msg>` (what it shows in `Failed to pull
+ * image`, `Failed to create pod sandbox`, KillContainerError, ...); `message`
+ * also names the call and the endpoint, for logs and CLI errors.
  */
 export class CriError extends Error {
   override name = 'CriError';
@@ -28,6 +34,14 @@ export class CriError extends Error {
   }
   get codeName(): string {
     return grpcCodeName(this.code);
+  }
+  /** Go's `err.Error()` / `%v`: `rpc error: code = NotFound desc = <details>`. */
+  get goString(): string {
+    return goStatusString(this.code, this.details);
+  }
+  /** `%v` of the error cri-client's PullImage returns: Unknown is reduced to its message. */
+  get goPullString(): string {
+    return goPullErrorString(this.code, this.details);
   }
 }
 
@@ -63,9 +77,12 @@ export function toCriError(method: string, endpoint: string, err: unknown, abort
   if (err instanceof CriError) return err;
   const se = err as Partial<ServiceError>;
   const code = typeof se?.code === 'number' ? se.code : GrpcStatus.UNKNOWN;
-  const details = typeof se?.details === 'string' && se.details !== '' ? se.details : String((err as Error)?.message ?? err);
+  let details = typeof se?.details === 'string' && se.details !== '' ? se.details : String((err as Error)?.message ?? err);
+  // A deadline grpc-js enforced itself: grpc-go's status message is the context's error.
+  if (code === GrpcStatus.DEADLINE_EXCEEDED && isClientDeadlineText(details)) details = GO_DEADLINE_EXCEEDED;
   if (aborted || code === GrpcStatus.CANCELLED) {
-    return new CriAbortedError(method, endpoint, GrpcStatus.CANCELLED, aborted ? 'cancelled by caller' : details, { cause: err });
+    // The caller's own cancellation reads as grpc-go's cancelled context.
+    return new CriAbortedError(method, endpoint, GrpcStatus.CANCELLED, aborted ? GO_CONTEXT_CANCELED : details, { cause: err });
   }
   switch (code) {
     case GrpcStatus.NOT_FOUND:

@@ -26,7 +26,14 @@ export interface StatusResponse { status: { conditions: RuntimeCondition[] } | n
 
 export interface DNSConfig { servers?: string[]; searches?: string[]; options?: string[] }
 export interface PortMapping { protocol?: Protocol; containerPort?: number; hostPort?: number; hostIp?: string }
-export interface Mount { containerPath?: string; hostPath?: string; readonly?: boolean; selinuxRelabel?: boolean; propagation?: string }
+export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
+export interface Mount { containerPath?: string; hostPath?: string; readonly?: boolean; selinuxRelabel?: boolean; propagation?: MountPropagation | string }
+export interface SELinuxOption { user?: string; role?: string; type?: string; level?: string }
+export type SecurityProfileType = 'RuntimeDefault' | 'Unconfined' | 'Localhost';
+export interface SecurityProfile { profileType?: SecurityProfileType; localhostRef?: string }
+export interface Capability { addCapabilities?: string[]; dropCapabilities?: string[]; addAmbientCapabilities?: string[] }
+export interface HugepageLimit { pageSize: string; limit: Int64 | number }
+export interface Device { containerPath?: string; hostPath?: string; permissions?: string }
 export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; targetId?: string }
 export interface Int64Value { value: Int64 | number }
 export interface KeyValue { key: string; value: string }
@@ -41,8 +48,17 @@ export interface LinuxSandboxSecurityContext {
   readonlyRootfs?: boolean;
   supplementalGroups?: (Int64 | number)[];
   privileged?: boolean;
+  selinuxOptions?: SELinuxOption;
+  seccomp?: SecurityProfile;
+  apparmor?: SecurityProfile;
 }
-export interface LinuxPodSandboxConfig { cgroupParent?: string; securityContext?: LinuxSandboxSecurityContext; sysctls?: StringMap }
+export interface LinuxPodSandboxConfig {
+  cgroupParent?: string;
+  securityContext?: LinuxSandboxSecurityContext;
+  sysctls?: StringMap;
+  overhead?: LinuxContainerResources;
+  resources?: LinuxContainerResources;
+}
 
 export interface PodSandboxConfig {
   metadata: PodSandboxMetadata;
@@ -92,15 +108,35 @@ export interface PodSandbox {
 }
 export interface ListPodSandboxResponse { items: PodSandbox[] }
 
-export interface LinuxContainerResources { cpuPeriod?: Int64 | number; cpuQuota?: Int64 | number; cpuShares?: Int64 | number; memoryLimitInBytes?: Int64 | number; oomScoreAdj?: Int64 | number }
+export interface LinuxContainerResources {
+  cpuPeriod?: Int64 | number;
+  cpuQuota?: Int64 | number;
+  cpuShares?: Int64 | number;
+  memoryLimitInBytes?: Int64 | number;
+  oomScoreAdj?: Int64 | number;
+  cpusetCpus?: string;
+  cpusetMems?: string;
+  hugepageLimits?: HugepageLimit[];
+  unified?: StringMap;
+  memorySwapLimitInBytes?: Int64 | number;
+}
 export interface LinuxContainerSecurityContext {
+  capabilities?: Capability;
   privileged?: boolean;
   namespaceOptions?: NamespaceOption;
+  selinuxOptions?: SELinuxOption;
   runAsUser?: Int64Value;
-  runAsGroup?: Int64Value;
   runAsUsername?: string;
   readonlyRootfs?: boolean;
+  supplementalGroups?: (Int64 | number)[];
+  /** Deprecated string form ("runtime/default", "localhost/<p>"), still the only one containerd 1.6 reads. */
+  apparmorProfile?: string;
   noNewPrivs?: boolean;
+  runAsGroup?: Int64Value;
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  seccomp?: SecurityProfile;
+  apparmor?: SecurityProfile;
 }
 export interface ContainerMetadata { name: string; attempt?: number }
 
@@ -112,6 +148,7 @@ export interface ContainerConfig {
   workingDir?: string;
   envs?: KeyValue[];
   mounts?: Mount[];
+  devices?: Device[];
   labels?: StringMap;
   annotations?: StringMap;
   logPath?: string;

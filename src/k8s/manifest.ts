@@ -1,21 +1,37 @@
-// Pod manifests: parse (YAML or JSON), apply API defaults, validate. Pure apart from
-// crypto.randomUUID for a missing metadata.uid (the API server's job in a cluster).
+// Pod manifests: parse (YAML or JSON) with strict field decoding, apply API
+// defaults, validate as the API server does (pkg/apis/core/validation, release-1.34),
+// plus the kubelet's static-pod rules (a static pod may not reference API objects).
+// Pure apart from crypto.randomUUID for a missing metadata.uid (the API server's job
+// in a cluster) and the node facts a nodeSelector is matched against.
 import { randomUUID } from 'node:crypto';
-import { parseAllDocuments } from 'yaml';
+import { isIP } from 'node:net';
+import { arch as osArch, hostname as osHostname } from 'node:os';
+import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import { decodeStrict } from './pod-schema.js';
+import { Quantity } from './quantity.js';
 import type {
   Container,
   ContainerPort,
+  EnvVar,
   HTTPGetAction,
   IntOrString,
   LifecycleHandler,
   Pod,
+  PodSpec,
   Probe,
   ProbeType,
+  ResourceRequirements,
+  SecurityContext,
+  Volume,
+  VolumeMount,
 } from './types.js';
 
 export interface FieldError {
   field: string;
   message: string;
+  /** 1-based position of the field in the manifest's YAML/JSON text, when known. */
+  line?: number;
+  column?: number;
 }
 
 /** Formats one error as `<fieldPath>: <message>` (just the message when the path is empty). */
@@ -44,15 +60,72 @@ function isObject<T>(v: T | null | undefined): v is T {
   return isJson(v);
 }
 
+/** `path.to[0].field` with map keys written as fields, so YAML positions and field paths meet. */
+function canonicalPath(path: string): string {
+  return path.replace(/\[([^\]]*)\]/g, (m, k: string) => (/^[0-9]+$/.test(k) ? m : `.${k}`));
+}
+
+/** Field path -> position of its key (or list item) in the text. */
+function yamlPositions(node: unknown, lc: LineCounter): Map<string, { line: number; col: number }> {
+  const out = new Map<string, { line: number; col: number }>();
+  const visit = (n: unknown, path: string): void => {
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (!isPair(pair)) continue;
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const p = path ? `${path}.${key}` : key;
+        const range = (pair.key as YamlNode | null)?.range;
+        if (range) out.set(p, lc.linePos(range[0]));
+        visit(pair.value, p);
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => {
+        const p = `${path}[${i}]`;
+        const range = (item as YamlNode | null)?.range;
+        if (range) out.set(p, lc.linePos(range[0]));
+        visit(item, p);
+      });
+    }
+  };
+  visit(node, '');
+  return out;
+}
+
+function locate(errors: FieldError[], positions: Positions): FieldError[] {
+  return errors.map((e) => {
+    let p = canonicalPath(e.field);
+    for (;;) {
+      const pos = positions.get(p);
+      if (pos) return { ...e, line: pos.line, column: pos.col };
+      const cut = Math.max(p.lastIndexOf('.'), p.lastIndexOf('['));
+      if (cut <= 0) return e;
+      p = p.slice(0, cut);
+    }
+  });
+}
+
+/** The yaml library's message without its own position suffix and code excerpt. */
+function yamlMessage(err: { message: string }): string {
+  return err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
 /**
- * Parses one Pod from YAML or JSON text (JSON is YAML 1.2). Checks only the envelope
- * (single document, kind Pod, apiVersion v1, metadata/spec objects); call applyDefaults and
- * validatePod (or use loadPod) for the rest.
+ * Parses one Pod from YAML or JSON text (JSON is YAML 1.2), with strict field
+ * decoding: an unknown field, or a value of the wrong kind, is an error naming its
+ * path (and its line and column). Call applyDefaults and validatePod (or use
+ * loadPod) for the rest.
  */
 export function parseManifest(text: string, sourceName?: string): Pod {
+  return parseLocated(text, sourceName).pod;
+}
+
+type Positions = Map<string, { line: number; col: number }>;
+
+function parseLocated(text: string, sourceName?: string): { pod: Pod; positions: Positions } {
+  const lc = new LineCounter();
   let docs;
   try {
-    docs = parseAllDocuments(text);
+    docs = parseAllDocuments(text, { lineCounter: lc });
   } catch (err) {
     throw new ManifestError([{ field: '', message: `invalid YAML: ${(err as Error).message}` }], sourceName);
   }
@@ -61,14 +134,21 @@ export function parseManifest(text: string, sourceName?: string): Pod {
   const nonEmpty = list.filter((d) => d.contents !== null);
   for (const d of list) {
     if (d.errors.length > 0) {
-      throw new ManifestError([{ field: '', message: `invalid YAML: ${d.errors[0]!.message}` }], sourceName);
+      const e = d.errors[0]!;
+      const pos = e.linePos?.[0];
+      const at = pos ? ` at line ${pos.line}, column ${pos.col}` : '';
+      throw new ManifestError(
+        [{ field: '', message: `invalid YAML${at}: ${yamlMessage(e)}`, ...(pos ? { line: pos.line, column: pos.col } : {}) }],
+        sourceName,
+      );
     }
   }
   if (nonEmpty.length === 0) throw new ManifestError([{ field: '', message: 'empty manifest' }], sourceName);
   if (nonEmpty.length > 1) {
     throw new ManifestError([{ field: '', message: `expected one Pod, found ${nonEmpty.length} documents` }], sourceName);
   }
-  const obj: unknown = nonEmpty[0]!.toJS();
+  const doc = nonEmpty[0]!;
+  const obj: unknown = doc.toJS();
   const errors: FieldError[] = [];
   if (!isJson(obj)) {
     throw new ManifestError([{ field: '', message: 'manifest must be an object' }], sourceName);
@@ -92,8 +172,10 @@ export function parseManifest(text: string, sourceName?: string): Pod {
   else if (!Array.isArray(obj.spec.containers)) {
     errors.push({ field: 'spec.containers', message: 'Required value' });
   }
-  if (errors.length) throw new ManifestError(errors, sourceName);
-  return obj as unknown as Pod;
+  if (errors.length === 0) errors.push(...decodeStrict(obj));
+  const positions = yamlPositions(doc.contents, lc);
+  if (errors.length) throw new ManifestError(locate(errors, positions), sourceName);
+  return { pod: obj as unknown as Pod, positions };
 }
 
 // ---------------------------------------------------------------------------
@@ -162,8 +244,41 @@ function defaultHandler(h: LifecycleHandler | undefined): void {
   defaultHttpGet(h.httpGet);
 }
 
-function defaultContainer(c: Container): void {
+/** Quantities written as YAML/JSON numbers become the strings the API serialises them as. */
+function normaliseQuantities(list: Record<string, unknown> | undefined): void {
+  if (!isJson(list)) return;
+  for (const [k, v] of Object.entries(list)) {
+    if (typeof v === 'number') {
+      const parsed = Quantity.tryParse(v);
+      list[k] = typeof parsed === 'string' ? String(v) : parsed.toString();
+    }
+  }
+}
+
+/** SetDefaults_Pod: a resource with a limit and no request gets the limit as its request. */
+function defaultResources(r: ResourceRequirements | undefined): void {
+  if (!isObject(r)) return;
+  normaliseQuantities(r.limits);
+  normaliseQuantities(r.requests);
+  if (isJson(r.limits) && Object.keys(r.limits).length > 0) {
+    const requests = isJson(r.requests) ? r.requests : (r.requests = {});
+    for (const [k, v] of Object.entries(r.limits)) if (requests[k] === undefined) requests[k] = v;
+  }
+}
+
+function defaultContainer(c: Container, hostNetwork: boolean): void {
   if (!isObject(c)) return;
+  defaultResources(c.resources);
+  if (Array.isArray(c.env)) {
+    for (const e of c.env) {
+      // SetDefaults_ObjectFieldSelector
+      if (isObject(e) && isObject(e.valueFrom?.fieldRef) && !e.valueFrom.fieldRef.apiVersion) e.valueFrom.fieldRef.apiVersion = 'v1';
+    }
+  }
+  if (hostNetwork && Array.isArray(c.ports)) {
+    // SetDefaults_Pod: on the host network a container port is also the host port.
+    for (const p of c.ports) if (isObject(p) && !p.hostPort && isInt(p.containerPort)) p.hostPort = p.containerPort;
+  }
   if (!c.imagePullPolicy && typeof c.image === 'string' && c.image) c.imagePullPolicy = defaultPullPolicy(c.image);
   if (!c.terminationMessagePath) c.terminationMessagePath = DEFAULT_TERMINATION_MESSAGE_PATH;
   if (!c.terminationMessagePolicy) c.terminationMessagePolicy = 'File';
@@ -192,10 +307,110 @@ export function applyDefaults(pod: Pod): Pod {
     s.terminationGracePeriodSeconds = DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS;
   }
   if (!s.restartPolicy) s.restartPolicy = 'Always';
+  // SetDefaults_PodSpec / SetDefaults_Pod
+  if (!s.dnsPolicy) s.dnsPolicy = 'ClusterFirst';
+  if (!isObject(s.securityContext)) s.securityContext = {};
+  if (s.enableServiceLinks === undefined) s.enableServiceLinks = true;
+  const hostNetwork = s.hostNetwork === true;
   for (const list of [s.containers, s.initContainers, s.ephemeralContainers]) {
-    if (Array.isArray(list)) for (const c of list) defaultContainer(c);
+    if (Array.isArray(list)) for (const c of list) defaultContainer(c, hostNetwork && list !== s.ephemeralContainers);
   }
+  if (Array.isArray(s.volumes)) for (const v of s.volumes) defaultVolume(v);
+  if (isObject(s.resources)) {
+    defaultPodRequests(s);
+  }
+  if (isJson(s.overhead)) normaliseQuantities(s.overhead);
   return out;
+}
+
+const VOLUME_SOURCES = [
+  'awsElasticBlockStore', 'azureDisk', 'azureFile', 'cephfs', 'cinder', 'configMap', 'csi', 'downwardAPI', 'emptyDir',
+  'ephemeral', 'fc', 'flexVolume', 'flocker', 'gcePersistentDisk', 'gitRepo', 'glusterfs', 'hostPath', 'image', 'iscsi',
+  'nfs', 'persistentVolumeClaim', 'photonPersistentDisk', 'portworxVolume', 'projected', 'quobyte', 'rbd', 'scaleIO',
+  'secret', 'storageos', 'vsphereVolume',
+] as const;
+
+const DEFAULT_FILE_MODE = 0o644;
+
+function defaultVolume(v: Volume): void {
+  if (!isObject(v)) return;
+  const rec = v as unknown as Record<string, unknown>;
+  // SetDefaults_Volume: no source at all is an emptyDir.
+  if (!VOLUME_SOURCES.some((k) => rec[k] !== undefined)) v.emptyDir = {};
+  if (isObject(v.emptyDir) && typeof v.emptyDir.sizeLimit === 'number') v.emptyDir.sizeLimit = String(v.emptyDir.sizeLimit);
+  if (isObject(v.hostPath) && v.hostPath.type === undefined) v.hostPath.type = '';
+  const defaultItems = (items: unknown): void => {
+    if (!Array.isArray(items)) return;
+    for (const it of items) {
+      if (isJson(it) && isJson(it.fieldRef) && !it.fieldRef.apiVersion) it.fieldRef.apiVersion = 'v1';
+    }
+  };
+  if (isObject(v.downwardAPI)) {
+    if (v.downwardAPI.defaultMode === undefined) v.downwardAPI.defaultMode = DEFAULT_FILE_MODE;
+    defaultItems(v.downwardAPI.items);
+  }
+  if (isObject(v.projected)) {
+    if (v.projected.defaultMode === undefined) v.projected.defaultMode = DEFAULT_FILE_MODE;
+    for (const src of Array.isArray(v.projected.sources) ? v.projected.sources : []) {
+      if (isObject(src) && isObject(src.downwardAPI)) defaultItems(src.downwardAPI.items);
+    }
+  }
+}
+
+const SUPPORTED_POD_LEVEL_RESOURCES = ['cpu', 'memory'];
+const isPodLevelResource = (name: string): boolean => SUPPORTED_POD_LEVEL_RESOURCES.includes(name) || name.startsWith('hugepages-');
+
+/**
+ * The effective request of every container for one resource
+ * (resourcehelper.AggregateContainerRequests): regular containers and sidecars run
+ * together; an init container runs with the sidecars started before it.
+ */
+export function aggregateContainerRequest(spec: PodSpec, name: string): Quantity | undefined {
+  const req = (c: Container): Quantity | undefined => {
+    const v = c?.resources?.requests?.[name];
+    if (v === undefined) return undefined;
+    const parsed = Quantity.tryParse(v);
+    return typeof parsed === 'string' ? undefined : parsed;
+  };
+  let seen = false;
+  let sidecars = Quantity.zero();
+  let initMax = Quantity.zero();
+  for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
+    const r = req(c);
+    if (r) seen = true;
+    if (c.restartPolicy === 'Always') {
+      if (r) sidecars = sidecars.add(r);
+    } else if (r) {
+      const withSidecars = r.add(sidecars);
+      if (withSidecars.cmp(initMax) > 0) initMax = withSidecars;
+    }
+  }
+  let sum = sidecars;
+  for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
+    const r = req(c);
+    if (r) {
+      seen = true;
+      sum = sum.add(r);
+    }
+  }
+  if (!seen) return undefined;
+  return sum.cmp(initMax) >= 0 ? sum : initMax;
+}
+
+/** defaults.go defaultPodRequests: pod-level requests from the containers', else from the pod-level limits. */
+function defaultPodRequests(s: PodSpec): void {
+  const r = s.resources!;
+  normaliseQuantities(r.limits);
+  normaliseQuantities(r.requests);
+  if (!isJson(r.limits) || Object.keys(r.limits).length === 0) return;
+  const requests: Record<string, string> = isJson(r.requests) ? r.requests : {};
+  for (const name of ['cpu', 'memory']) {
+    if (requests[name] !== undefined) continue;
+    const aggr = aggregateContainerRequest(s, name);
+    if (aggr) requests[name] = aggr.toString();
+  }
+  for (const [k, v] of Object.entries(r.limits)) if (requests[k] === undefined && isPodLevelResource(k)) requests[k] = v;
+  if (Object.keys(requests).length > 0) r.requests = requests;
 }
 
 // ---------------------------------------------------------------------------
@@ -399,7 +614,613 @@ function validatePorts(col: Collector, field: string, ports: ContainerPort[]): v
   });
 }
 
-function validateContainer(col: Collector, field: string, c: Container, role: Role, grace: number | undefined): void {
+// ---------------------------------------------------------------------------
+// Validation of the fields a static pod can use (volumes, env sources,
+// resources, security contexts, DNS, ...), and the kubelet's static-pod rules.
+
+/** What the container validators need to know about the rest of the pod. */
+interface SpecContext {
+  spec: PodSpec;
+  /** Volume name -> the volume (valid names only). */
+  volumes: Map<string, Volume>;
+  /** Names of regular and init containers (for resourceFieldRef.containerName). */
+  containerNames: Set<string>;
+}
+
+/** The message of a field that needs an API server (kubelet: PreventStaticPodAPIReferences, beta in 1.34). */
+const staticPodRef = (what: string): string => `static pods may not reference API objects: ${what}`;
+
+const MAX_INT32 = 2147483647;
+const ENV_NAME_MSG = "a valid environment variable name must consist only of printable ASCII characters other than '='";
+const isValidEnvName = (n: string): boolean => n.length > 0 && /^[\x20-\x7e]+$/.test(n) && !n.includes('=');
+
+/** validation.IsQualifiedName (label and annotation keys). */
+function qualifiedNameErrors(value: string): string[] {
+  const errs: string[] = [];
+  const parts = value.split('/');
+  let name = value;
+  if (parts.length === 2) {
+    const prefix = parts[0]!;
+    name = parts[1]!;
+    if (prefix.length === 0) errs.push('prefix part must be non-empty');
+    else for (const e of dns1123SubdomainErrors(prefix)) errs.push(`prefix part ${e}`);
+  } else if (parts.length > 2) {
+    errs.push("a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+    return errs;
+  }
+  if (name.length === 0) errs.push('name part must be non-empty');
+  else if (name.length > 63) errs.push('name part must be no more than 63 characters');
+  if (name.length > 0 && !/^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(name)) {
+    errs.push("name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')");
+  }
+  return errs;
+}
+
+function labelValueErrors(value: string): string[] {
+  const errs: string[] = [];
+  if (value.length > 63) errs.push('must be no more than 63 characters');
+  if (value !== '' && !/^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/.test(value)) {
+    errs.push("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+  }
+  return errs;
+}
+
+/** validateLocalDescendingPath / validatePathNoBacksteps: a relative path that stays inside. */
+function relativePathErrors(p: string): string[] {
+  const errs: string[] = [];
+  if (p.startsWith('/')) errs.push('must be a relative path');
+  if (p.split('/').includes('..')) errs.push("must not contain '..'");
+  return errs;
+}
+
+function validateQuantity(col: Collector, field: string, v: unknown): Quantity | undefined {
+  const parsed = Quantity.tryParse(v);
+  if (typeof parsed === 'string') {
+    col.invalid(field, v, parsed);
+    return undefined;
+  }
+  if (parsed.sign() < 0) {
+    col.invalid(field, v, 'must be greater than or equal to 0');
+    return undefined;
+  }
+  return parsed;
+}
+
+const STANDARD_CONTAINER_RESOURCES = ['cpu', 'memory', 'ephemeral-storage'];
+const isHugePages = (name: string): boolean => name.startsWith('hugepages-');
+
+/**
+ * ValidateResourceRequirements (container or pod level): resource names, the
+ * quantity grammar, non-negative values, and every request at most its limit.
+ */
+function validateResources(col: Collector, field: string, r: ResourceRequirements, level: 'container' | 'pod'): void {
+  if (!isObject(r)) return;
+  const limits = new Map<string, Quantity>();
+  const checkName = (f: string, name: string): boolean => {
+    if (level === 'pod') {
+      if (!isPodLevelResource(name)) {
+        col.unsupported(f, name, ['cpu', 'memory', 'hugepages-<size>']);
+        return false;
+      }
+      return true;
+    }
+    if (STANDARD_CONTAINER_RESOURCES.includes(name) || isHugePages(name)) return true;
+    if (name.includes('/') && qualifiedNameErrors(name).length === 0) {
+      // An extended resource comes from a device plugin through the node's allocatable.
+      col.forbidden(f, `extended resource ${q(name)} is not supported: statelet has no device plugins`);
+      return false;
+    }
+    col.invalid(f, name, 'must be a standard resource type or fully qualified');
+    return false;
+  };
+  for (const [name, v] of Object.entries(isJson(r.limits) ? r.limits : {})) {
+    const f = `${field}.limits[${name}]`;
+    if (!checkName(f, name)) continue;
+    const quantity = validateQuantity(col, f, v);
+    if (quantity) limits.set(name, quantity);
+  }
+  for (const [name, v] of Object.entries(isJson(r.requests) ? r.requests : {})) {
+    const f = `${field}.requests[${name}]`;
+    if (!checkName(f, name)) continue;
+    const quantity = validateQuantity(col, f, v);
+    if (!quantity) continue;
+    const limit = limits.get(name);
+    if (limit && quantity.cmp(limit) > 0) col.invalid(f, quantity.toString(), `must be less than or equal to ${name} limit of ${limit.toString()}`);
+    if (isHugePages(name) && (!limit || limit.cmp(quantity) !== 0)) col.invalid(f, quantity.toString(), `must be equal to ${name} limit of ${limit?.toString() ?? '0'}`);
+  }
+  if (level === 'container') {
+    // Hugepages need a cpu or memory request (validateResourceRequirements).
+    const hasHuge = [...limits.keys()].some(isHugePages);
+    if (hasHuge && !(isJson(r.requests) && (r.requests['cpu'] !== undefined || r.requests['memory'] !== undefined))) {
+      col.forbidden(`${field}`, 'HugePages require cpu or memory');
+    }
+  }
+  if (r.claims !== undefined) col.forbidden(`${field}.claims`, staticPodRef('resourceclaims'));
+}
+
+const ENV_FIELD_PATHS = [
+  'metadata.name', 'metadata.namespace', 'metadata.uid', 'spec.nodeName', 'spec.serviceAccountName',
+  'status.hostIP', 'status.hostIPs', 'status.podIP', 'status.podIPs',
+];
+const VOLUME_FIELD_PATHS = ['metadata.name', 'metadata.namespace', 'metadata.labels', 'metadata.annotations', 'metadata.uid'];
+const RESOURCE_FIELD_NAMES = ['limits.cpu', 'limits.memory', 'limits.ephemeral-storage', 'requests.cpu', 'requests.memory', 'requests.ephemeral-storage'];
+const SUBSCRIPT_PATH = /^metadata\.(labels|annotations)\['([^']*)'\]$/;
+
+/** validateObjectFieldSelector: apiVersion v1 and a path the downward API can read. */
+function validateFieldRef(col: Collector, field: string, ref: { apiVersion?: string; fieldPath?: string }, allowed: string[]): void {
+  if (ref.apiVersion !== undefined && ref.apiVersion !== 'v1') col.unsupported(`${field}.apiVersion`, ref.apiVersion, ['v1']);
+  if (!ref.fieldPath) {
+    col.required(`${field}.fieldPath`);
+    return;
+  }
+  const sub = SUBSCRIPT_PATH.exec(ref.fieldPath);
+  if (sub) {
+    const errs = qualifiedNameErrors(sub[2]!);
+    for (const e of errs) col.invalid(`${field}.fieldPath`, ref.fieldPath, e);
+    return;
+  }
+  if (!allowed.includes(ref.fieldPath)) col.unsupported(`${field}.fieldPath`, ref.fieldPath, allowed);
+}
+
+/** validateContainerResourceFieldSelector (+ the divisor rules of validateContainerResourceDivisor). */
+function validateResourceFieldRef(
+  col: Collector,
+  field: string,
+  ref: { containerName?: string; resource?: string; divisor?: string | number },
+  ctx: SpecContext,
+  containerRequired: boolean,
+): void {
+  if (containerRequired && !ref.containerName) col.required(`${field}.containerName`);
+  else if (ref.containerName && !ctx.containerNames.has(ref.containerName)) {
+    col.add(`${field}.containerName`, `Not found: ${q(ref.containerName)}`);
+  }
+  if (!ref.resource) col.required(`${field}.resource`);
+  else if (!RESOURCE_FIELD_NAMES.includes(ref.resource) && !/^(limits|requests)\.hugepages-/.test(ref.resource)) {
+    col.unsupported(`${field}.resource`, ref.resource, RESOURCE_FIELD_NAMES);
+  }
+  if (ref.divisor !== undefined && ref.divisor !== null) {
+    const d = validateQuantity(col, `${field}.divisor`, ref.divisor);
+    if (d && ref.resource) {
+      const cpu = ref.resource.endsWith('.cpu');
+      const ok = cpu ? ['1m', '1'].some((x) => Quantity.parse(x).cmp(d) === 0) : d.cmp(Quantity.parse('1')) >= 0 && ['1', '1k', '1M', '1G', '1T', '1P', '1E', '1Ki', '1Mi', '1Gi', '1Ti', '1Pi', '1Ei'].some((x) => Quantity.parse(x).cmp(d) === 0);
+      if (!ok) col.invalid(`${field}.divisor`, ref.divisor, cpu ? 'only divisor\'s values 1m and 1 are supported with the cpu resource' : "only divisor's values 1, 1k, 1M, 1G, 1T, 1P, 1E, 1Ki, 1Mi, 1Gi, 1Ti, 1Pi, 1Ei are supported with the memory resource");
+    }
+  }
+}
+
+function validateEnv(col: Collector, field: string, env: EnvVar[], ctx: SpecContext): void {
+  env.forEach((e, i) => {
+    const f = `${field}[${i}]`;
+    if (!isObject(e) || typeof e.name !== 'string' || !e.name) {
+      col.required(`${f}.name`);
+      return;
+    }
+    if (!isValidEnvName(e.name)) col.invalid(`${f}.name`, e.name, ENV_NAME_MSG);
+    const vf = e.valueFrom;
+    if (vf === undefined) return;
+    if (e.value) col.invalid(`${f}.valueFrom`, '', 'may not be specified when `value` is not empty');
+    const set = (['fieldRef', 'resourceFieldRef', 'configMapKeyRef', 'secretKeyRef', 'fileKeyRef'] as const).filter((k) => vf[k] !== undefined);
+    if (set.length === 0) {
+      col.invalid(`${f}.valueFrom`, '', 'must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or `secretKeyRef`');
+      return;
+    }
+    if (set.length > 1) {
+      col.invalid(`${f}.valueFrom`, '', 'may not have more than one field specified at a time');
+      return;
+    }
+    if (vf.fieldRef) validateFieldRef(col, `${f}.valueFrom.fieldRef`, vf.fieldRef, ENV_FIELD_PATHS);
+    if (vf.resourceFieldRef) validateResourceFieldRef(col, `${f}.valueFrom.resourceFieldRef`, vf.resourceFieldRef, ctx, false);
+    if (vf.configMapKeyRef) col.forbidden(`${f}.valueFrom.configMapKeyRef`, staticPodRef('configmaps'));
+    if (vf.secretKeyRef) col.forbidden(`${f}.valueFrom.secretKeyRef`, staticPodRef('secrets'));
+    if (vf.fileKeyRef) col.forbidden(`${f}.valueFrom.fileKeyRef`, 'the EnvFiles feature (1.34 alpha) is not enabled');
+  });
+}
+
+const PROPAGATION_MODES = ['None', 'HostToContainer', 'Bidirectional'] as const;
+const RRO_MODES = ['Disabled', 'IfPossible', 'Enabled'] as const;
+
+function validateVolumeMounts(col: Collector, field: string, mounts: VolumeMount[], c: Container, role: Role, ctx: SpecContext): void {
+  const paths = new Set<string>();
+  const privileged = c.securityContext?.privileged === true;
+  mounts.forEach((m, i) => {
+    const f = `${field}[${i}]`;
+    if (!isObject(m)) {
+      col.invalid(f, m, 'must be an object');
+      return;
+    }
+    if (!m.name) col.required(`${f}.name`);
+    else if (!ctx.volumes.has(m.name)) col.add(`${f}.name`, `Not found: ${q(m.name)}`);
+    if (!m.mountPath) col.required(`${f}.mountPath`);
+    else {
+      if (paths.has(m.mountPath)) col.invalid(`${f}.mountPath`, m.mountPath, 'must be unique');
+      paths.add(m.mountPath);
+    }
+    if (m.subPath && m.subPathExpr) col.invalid(`${f}.subPathExpr`, m.subPathExpr, 'subPathExpr and subPath are mutually exclusive');
+    if (m.subPath) for (const e of relativePathErrors(m.subPath)) col.invalid(`${f}.subPath`, m.subPath, e);
+    if (m.subPathExpr && m.subPathExpr.startsWith('/')) col.invalid(`${f}.subPathExpr`, m.subPathExpr, 'must be a relative path');
+    if (role === 'ephemeral' && (m.subPath || m.subPathExpr)) col.forbidden(`${f}.${m.subPath ? 'subPath' : 'subPathExpr'}`, 'cannot be set for an Ephemeral Container');
+    if (m.mountPropagation !== undefined) {
+      if (!PROPAGATION_MODES.includes(m.mountPropagation)) col.unsupported(`${f}.mountPropagation`, m.mountPropagation, PROPAGATION_MODES);
+      else if (m.mountPropagation === 'Bidirectional' && !privileged) {
+        col.forbidden(`${f}.mountPropagation`, 'Bidirectional mount propagation is available only to privileged containers');
+      }
+    }
+    if (m.recursiveReadOnly !== undefined) {
+      if (!RRO_MODES.includes(m.recursiveReadOnly as never)) col.unsupported(`${f}.recursiveReadOnly`, m.recursiveReadOnly, RRO_MODES);
+      else if (m.recursiveReadOnly !== 'Disabled' && !m.readOnly) col.forbidden(`${f}.recursiveReadOnly`, 'may only be specified when readOnly is true');
+      else if (m.recursiveReadOnly === 'Enabled') {
+        // The runtime must report RRO support in its handler features (containerd 2.0+); IfPossible falls back as the kubelet does.
+        col.forbidden(`${f}.recursiveReadOnly`, 'Enabled needs a runtime with recursive read-only mounts (containerd 2.0); use IfPossible');
+      }
+    }
+  });
+}
+
+const CAP_SYS_ADMIN = /^(CAP_)?SYS_ADMIN$/;
+
+function validateProfile(col: Collector, field: string, p: { type?: string; localhostProfile?: string } | undefined, kind: 'seccomp' | 'apparmor'): void {
+  if (!isObject(p)) return;
+  const types = ['RuntimeDefault', 'Unconfined', 'Localhost'];
+  if (!p.type) col.required(`${field}.type`);
+  else if (!types.includes(p.type)) col.unsupported(`${field}.type`, p.type, types);
+  else if (p.type === 'Localhost' && !p.localhostProfile) col.required(`${field}.localhostProfile`);
+  else if (p.type !== 'Localhost' && p.localhostProfile) col.invalid(`${field}.localhostProfile`, p.localhostProfile, `can only be set when ${kind} type is Localhost`);
+  if (p.type === 'Localhost' && p.localhostProfile && kind === 'seccomp') {
+    for (const e of relativePathErrors(p.localhostProfile)) col.invalid(`${field}.localhostProfile`, p.localhostProfile, e);
+  }
+}
+
+function validateIds(col: Collector, field: string, sc: { runAsUser?: number; runAsGroup?: number }): void {
+  for (const k of ['runAsUser', 'runAsGroup'] as const) {
+    const v = sc[k];
+    if (v !== undefined && (!isInt(v) || v < 0 || v > MAX_INT32)) col.invalid(`${field}.${k}`, v, `must be between 0 and ${MAX_INT32}, inclusive`);
+  }
+}
+
+/** ValidateSecurityContext (container level). */
+function validateSecurityContext(col: Collector, field: string, sc: SecurityContext, role: Role): void {
+  if (!isObject(sc)) return;
+  validateIds(col, field, sc);
+  if (sc.privileged === true && sc.allowPrivilegeEscalation === false) {
+    col.invalid(field, '', 'cannot set `allowPrivilegeEscalation` to false and `privileged` to true');
+  }
+  if (sc.allowPrivilegeEscalation === false && (sc.capabilities?.add ?? []).some((c) => CAP_SYS_ADMIN.test(c))) {
+    col.invalid(field, '', 'cannot set `allowPrivilegeEscalation` to false and `capabilities.Add` CAP_SYS_ADMIN');
+  }
+  if (sc.procMount !== undefined) {
+    if (!['Default', 'Unmasked'].includes(sc.procMount)) col.unsupported(`${field}.procMount`, sc.procMount, ['Default', 'Unmasked']);
+    else if (sc.procMount === 'Unmasked') col.forbidden(`${field}.procMount`, '`spec.hostUsers` must be false to use `Unmasked` (user namespaces are not supported by statelet)');
+  }
+  validateProfile(col, `${field}.seccompProfile`, sc.seccompProfile, 'seccomp');
+  validateProfile(col, `${field}.appArmorProfile`, sc.appArmorProfile, 'apparmor');
+  if (sc.windowsOptions !== undefined) col.forbidden(`${field}.windowsOptions`, 'statelet runs Linux containers only');
+  if (role === 'ephemeral' && sc.privileged === undefined) return;
+}
+
+/** The sysctls a kubelet allows without --allowed-unsafe-sysctls (pkg/kubelet/sysctl/safe_sysctls.go, 1.34). */
+export const SAFE_SYSCTLS = [
+  'kernel.shm_rmid_forced',
+  'net.ipv4.ip_local_port_range',
+  'net.ipv4.tcp_syncookies',
+  'net.ipv4.ping_group_range',
+  'net.ipv4.ip_unprivileged_port_start',
+  'net.ipv4.ip_local_reserved_ports',
+  'net.ipv4.tcp_keepalive_time',
+  'net.ipv4.tcp_fin_timeout',
+  'net.ipv4.tcp_keepalive_intvl',
+  'net.ipv4.tcp_keepalive_probes',
+  'net.ipv4.tcp_rmem',
+  'net.ipv4.tcp_wmem',
+];
+const SYSCTL_RE = /^([a-z0-9]([-_a-z0-9]*[a-z0-9])?[./])*[a-z0-9]([-_a-z0-9]*[a-z0-9])?$/;
+
+function validatePodSecurityContext(col: Collector, spec: PodSpec): void {
+  const field = 'spec.securityContext';
+  const sc = spec.securityContext;
+  if (!isObject(sc)) return;
+  validateIds(col, field, sc);
+  (sc.supplementalGroups ?? []).forEach((g, i) => {
+    if (!isInt(g) || g < 0 || g > MAX_INT32) col.invalid(`${field}.supplementalGroups[${i}]`, g, `must be between 0 and ${MAX_INT32}, inclusive`);
+  });
+  if (sc.fsGroup !== undefined && (!isInt(sc.fsGroup) || sc.fsGroup < 0 || sc.fsGroup > MAX_INT32)) {
+    col.invalid(`${field}.fsGroup`, sc.fsGroup, `must be between 0 and ${MAX_INT32}, inclusive`);
+  }
+  if (sc.fsGroupChangePolicy !== undefined && !['OnRootMismatch', 'Always'].includes(sc.fsGroupChangePolicy)) {
+    col.unsupported(`${field}.fsGroupChangePolicy`, sc.fsGroupChangePolicy, ['OnRootMismatch', 'Always']);
+  }
+  if (sc.supplementalGroupsPolicy !== undefined) {
+    if (!['Merge', 'Strict'].includes(sc.supplementalGroupsPolicy)) col.unsupported(`${field}.supplementalGroupsPolicy`, sc.supplementalGroupsPolicy, ['Merge', 'Strict']);
+    else if (sc.supplementalGroupsPolicy === 'Strict') col.forbidden(`${field}.supplementalGroupsPolicy`, 'Strict needs a runtime that reports supplemental_groups_policy support (containerd 2.0); only Merge is supported');
+  }
+  if (sc.seLinuxChangePolicy !== undefined && !['MountOption', 'Recursive'].includes(sc.seLinuxChangePolicy)) {
+    col.unsupported(`${field}.seLinuxChangePolicy`, sc.seLinuxChangePolicy, ['MountOption', 'Recursive']);
+  }
+  validateProfile(col, `${field}.seccompProfile`, sc.seccompProfile, 'seccomp');
+  validateProfile(col, `${field}.appArmorProfile`, sc.appArmorProfile, 'apparmor');
+  if (sc.windowsOptions !== undefined) col.forbidden(`${field}.windowsOptions`, 'statelet runs Linux containers only');
+  const names = new Set<string>();
+  (sc.sysctls ?? []).forEach((s, i) => {
+    const f = `${field}.sysctls[${i}]`;
+    if (!isObject(s) || !s.name) {
+      col.required(`${f}.name`);
+      return;
+    }
+    const normalized = s.name.replace(/\//g, '.');
+    if (s.name.length > 253 || !SYSCTL_RE.test(s.name)) {
+      col.invalid(`${f}.name`, s.name, `must have at most 253 characters and match regex ${SYSCTL_RE.source}`);
+      return;
+    }
+    if (names.has(normalized)) col.add(`${f}.name`, `Duplicate value: ${q(s.name)}`);
+    names.add(normalized);
+    if (spec.hostNetwork === true && normalized.startsWith('net.')) col.invalid(`${f}.name`, s.name, "may not be specified when 'hostNetwork' is true");
+    else if (spec.hostIPC === true && (normalized.startsWith('kernel.shm') || normalized.startsWith('kernel.msg') || normalized === 'kernel.sem' || normalized.startsWith('fs.mqueue.'))) {
+      col.invalid(`${f}.name`, s.name, "may not be specified when 'hostIPC' is true");
+    } else if (!SAFE_SYSCTLS.includes(normalized)) {
+      // The kubelet's sysctl admission (no --allowed-unsafe-sysctls): the pod fails with SysctlForbidden.
+      col.forbidden(`${f}.name`, `forbidden sysctl: ${q(s.name)} not allowlisted`);
+    }
+  });
+}
+
+const UNSUPPORTED_VOLUME_SOURCES: Partial<Record<(typeof VOLUME_SOURCES)[number], string>> = {
+  // HasAPIObjectReference (pkg/api/pod/util.go): sources that need the API server.
+  configMap: 'configmaps (via configmap volumes)',
+  secret: 'secrets (via secret volumes)',
+  csi: 'csidrivers (via CSI volumes)',
+  glusterfs: 'endpoints (via glusterFS volumes)',
+  persistentVolumeClaim: 'persistentvolumeclaims',
+  ephemeral: 'persistentvolumeclaims (via ephemeral volumes)',
+  azureFile: 'secrets (via azureFile volumes)',
+};
+const HONOURED_VOLUME_SOURCES = ['emptyDir', 'hostPath', 'downwardAPI', 'projected'];
+const HOST_PATH_TYPES = ['', 'DirectoryOrCreate', 'Directory', 'FileOrCreate', 'File', 'Socket', 'CharDevice', 'BlockDevice'] as const;
+
+function validateMode(col: Collector, field: string, mode: unknown): void {
+  if (mode === undefined) return;
+  if (!isInt(mode) || mode < 0 || mode > 0o777) col.invalid(field, mode, 'must be a number between 0 and 0777 (octal), both inclusive');
+}
+
+function validateDownwardItems(col: Collector, field: string, items: unknown, ctx: SpecContext, paths: Set<string>): void {
+  if (items === undefined) return;
+  if (!Array.isArray(items)) {
+    col.invalid(field, items, 'must be a list');
+    return;
+  }
+  items.forEach((raw: unknown, i) => {
+    const f = `${field}[${i}]`;
+    if (!isJson(raw)) return;
+    const it = raw as { path?: string; mode?: number; fieldRef?: { apiVersion?: string; fieldPath?: string }; resourceFieldRef?: { containerName?: string; resource?: string; divisor?: string } };
+    if (!it.path) col.required(`${f}.path`);
+    else {
+      const errs = relativePathErrors(it.path);
+      if (String(it.path).startsWith('..')) errs.push("must not start with '..'");
+      for (const e of errs) col.invalid(`${f}.path`, it.path, e);
+      if (paths.has(it.path)) col.invalid(`${f}.path`, it.path, 'conflicting duplicate paths');
+      paths.add(it.path);
+    }
+    validateMode(col, `${f}.mode`, it.mode);
+    if (it.fieldRef && it.resourceFieldRef) col.invalid(f, 'resource', 'fieldRef and resourceFieldRef can not be specified simultaneously');
+    else if (it.fieldRef) validateFieldRef(col, `${f}.fieldRef`, it.fieldRef, VOLUME_FIELD_PATHS);
+    else if (it.resourceFieldRef) validateResourceFieldRef(col, `${f}.resourceFieldRef`, it.resourceFieldRef, ctx, true);
+    else col.required(`${f}.fieldRef`);
+  });
+}
+
+function validateVolumes(col: Collector, spec: PodSpec, ctx: SpecContext): void {
+  if (spec.volumes === undefined) return;
+  if (!Array.isArray(spec.volumes)) {
+    col.invalid('spec.volumes', spec.volumes, 'must be a list');
+    return;
+  }
+  spec.volumes.forEach((v, i) => {
+    const f = `spec.volumes[${i}]`;
+    if (!isObject(v)) {
+      col.invalid(f, v, 'must be an object');
+      return;
+    }
+    if (!v.name) col.required(`${f}.name`);
+    else {
+      const errs = dns1123LabelErrors(v.name);
+      for (const e of errs) col.invalid(`${f}.name`, v.name, e);
+      if (ctx.volumes.has(v.name)) col.add(`${f}.name`, `Duplicate value: ${q(v.name)}`);
+      else if (!errs.length) ctx.volumes.set(v.name, v);
+    }
+    const rec = v as unknown as Record<string, unknown>;
+    const sources = VOLUME_SOURCES.filter((k) => rec[k] !== undefined);
+    if (sources.length > 1) {
+      for (const k of sources.slice(1)) col.forbidden(`${f}.${k}`, 'may not specify more than 1 volume type');
+      return;
+    }
+    const source = sources[0];
+    if (!source) return;
+    const apiRef = UNSUPPORTED_VOLUME_SOURCES[source];
+    if (apiRef) {
+      col.forbidden(`${f}.${source}`, staticPodRef(apiRef));
+      return;
+    }
+    if (!HONOURED_VOLUME_SOURCES.includes(source)) {
+      col.forbidden(`${f}.${source}`, `${source} volumes are not supported by statelet (supported: emptyDir, hostPath, downwardAPI, projected with downwardAPI sources)`);
+      return;
+    }
+    if (v.hostPath) {
+      const hp = v.hostPath;
+      if (!hp.path) col.required(`${f}.hostPath.path`);
+      else if (hp.path.split('/').includes('..')) col.invalid(`${f}.hostPath.path`, hp.path, "must not contain '..'");
+      if (hp.type !== undefined && !HOST_PATH_TYPES.includes(hp.type)) col.unsupported(`${f}.hostPath.type`, hp.type, HOST_PATH_TYPES);
+    }
+    if (v.emptyDir) {
+      const ed = v.emptyDir;
+      if (ed.medium !== undefined && ed.medium !== '' && ed.medium !== 'Memory') {
+        if (String(ed.medium).startsWith('HugePages')) col.forbidden(`${f}.emptyDir.medium`, 'HugePages-backed emptyDir volumes are not supported by statelet');
+        else col.unsupported(`${f}.emptyDir.medium`, ed.medium, ['', 'Memory']);
+      }
+      if (ed.sizeLimit !== undefined) {
+        const parsed = Quantity.tryParse(ed.sizeLimit);
+        if (typeof parsed === 'string') col.invalid(`${f}.emptyDir.sizeLimit`, ed.sizeLimit, parsed);
+        else if (parsed.sign() < 0) col.forbidden(`${f}.emptyDir.sizeLimit`, 'SizeLimit field must be a valid resource quantity');
+      }
+    }
+    if (v.downwardAPI) {
+      validateMode(col, `${f}.downwardAPI.defaultMode`, v.downwardAPI.defaultMode);
+      validateDownwardItems(col, `${f}.downwardAPI.items`, v.downwardAPI.items, ctx, new Set());
+    }
+    if (v.projected) {
+      validateMode(col, `${f}.projected.defaultMode`, v.projected.defaultMode);
+      const paths = new Set<string>();
+      (Array.isArray(v.projected.sources) ? v.projected.sources : []).forEach((src, j) => {
+        const sf = `${f}.projected.sources[${j}]`;
+        if (!isObject(src)) return;
+        const kinds = (['configMap', 'secret', 'serviceAccountToken', 'clusterTrustBundle', 'podCertificate', 'downwardAPI'] as const).filter((k) => src[k] !== undefined);
+        if (kinds.length !== 1) {
+          col.forbidden(sf, 'may not specify more than 1 volume type per source');
+          return;
+        }
+        const kind = kinds[0]!;
+        const refs: Record<string, string> = {
+          configMap: 'configmaps (via projected volumes)',
+          secret: 'secrets (via projected volumes)',
+          serviceAccountToken: 'serviceaccounts (via projected volumes)',
+          clusterTrustBundle: 'clustertrustbundles',
+          podCertificate: 'podcertificates',
+        };
+        if (refs[kind]) col.forbidden(`${sf}.${kind}`, staticPodRef(refs[kind]!));
+        else validateDownwardItems(col, `${sf}.downwardAPI.items`, src.downwardAPI!.items, ctx, paths);
+      });
+    }
+  });
+}
+
+function validateDns(col: Collector, spec: PodSpec): void {
+  const policies = ['ClusterFirstWithHostNet', 'ClusterFirst', 'Default', 'None'];
+  if (spec.dnsPolicy !== undefined && !policies.includes(spec.dnsPolicy)) col.unsupported('spec.dnsPolicy', spec.dnsPolicy, policies);
+  const dc = spec.dnsConfig;
+  if (spec.dnsPolicy === 'None' && !isObject(dc)) col.required('spec.dnsConfig');
+  if (!isObject(dc)) return;
+  const ns = dc.nameservers ?? [];
+  if (spec.dnsPolicy === 'None' && ns.length === 0) col.required('spec.dnsConfig.nameservers');
+  if (ns.length > 3) col.invalid('spec.dnsConfig.nameservers', ns, 'must not have more than 3 nameservers');
+  ns.forEach((n, i) => {
+    if (!isIP(n)) col.invalid(`spec.dnsConfig.nameservers[${i}]`, n, 'must be a valid IP address');
+  });
+  const searches = dc.searches ?? [];
+  if (searches.length > 32) col.invalid('spec.dnsConfig.searches', searches, 'must not have more than 32 search paths');
+  if (searches.join(' ').length > 2048) col.invalid('spec.dnsConfig.searches', searches, 'must not have more than 2048 characters (including spaces) in the search list');
+  searches.forEach((sd, i) => {
+    const name = sd === '.' ? sd : sd.replace(/\.$/, '');
+    if (name !== '.') for (const e of dns1123SubdomainErrors(name)) col.invalid(`spec.dnsConfig.searches[${i}]`, sd, e);
+  });
+  (dc.options ?? []).forEach((o, i) => {
+    if (!isObject(o) || !o.name) col.required(`spec.dnsConfig.options[${i}].name`);
+  });
+}
+
+/** nodeSelector against the node's well-known labels (the kubelet's NodeAffinity admission for static pods). */
+export function nodeLabels(): Record<string, string> {
+  const a = osArch();
+  return {
+    'kubernetes.io/hostname': osHostname().toLowerCase(),
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': a === 'x64' ? 'amd64' : a,
+  };
+}
+
+function validateSpecFields(col: Collector, spec: PodSpec): void {
+  if (spec.serviceAccountName) col.forbidden('spec.serviceAccountName', staticPodRef('serviceaccounts'));
+  else if (spec.serviceAccount) col.forbidden('spec.serviceAccount', staticPodRef('serviceaccounts'));
+  if (spec.imagePullSecrets?.length) col.forbidden('spec.imagePullSecrets', staticPodRef('secrets'));
+  if (spec.resourceClaims?.length) col.forbidden('spec.resourceClaims', staticPodRef('resourceclaims'));
+  if (spec.runtimeClassName) col.forbidden('spec.runtimeClassName', staticPodRef('runtimeclasses'));
+  if (spec.priorityClassName && !['system-node-critical', 'system-cluster-critical'].includes(spec.priorityClassName)) {
+    col.forbidden('spec.priorityClassName', staticPodRef(`priorityclasses (only the built-in system-node-critical and system-cluster-critical need none)`));
+  }
+  if (spec.readinessGates?.length) col.forbidden('spec.readinessGates', 'readiness gates are set through the API server, which a static pod does not have');
+  if (spec.schedulingGates?.length) col.forbidden('spec.schedulingGates', 'a static pod is bound to its node: scheduling gates would never be removed');
+  if (spec.overhead !== undefined) col.forbidden('spec.overhead', 'set by the RuntimeClass admission controller, which a static pod does not pass');
+  if (spec.hostnameOverride !== undefined) col.forbidden('spec.hostnameOverride', 'the HostnameOverride feature (1.34 alpha) is not enabled');
+  if (spec.os !== undefined && spec.os.name !== 'linux') col.unsupported('spec.os.name', spec.os.name, ['linux']);
+  if (spec.hostUsers === false) col.forbidden('spec.hostUsers', 'user namespaces need containerd 2.0 or later; statelet supports only hostUsers: true');
+  if (spec.shareProcessNamespace === true && spec.hostPID === true) col.invalid('spec.shareProcessNamespace', true, 'ShareProcessNamespace and HostPID cannot both be enabled');
+  if (spec.activeDeadlineSeconds !== undefined && (!isInt(spec.activeDeadlineSeconds) || spec.activeDeadlineSeconds < 1 || spec.activeDeadlineSeconds > MAX_INT32)) {
+    col.invalid('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds, `must be between 1 and ${MAX_INT32}, inclusive`);
+  }
+  for (const k of ['hostname', 'subdomain'] as const) {
+    const v = spec[k];
+    if (v) for (const e of dns1123LabelErrors(v)) col.invalid(`spec.${k}`, v, e);
+  }
+  if (spec.nodeName) for (const e of dns1123SubdomainErrors(spec.nodeName)) col.invalid('spec.nodeName', spec.nodeName, e);
+  (spec.hostAliases ?? []).forEach((h, i) => {
+    if (!isObject(h)) return;
+    if (!h.ip || !isIP(h.ip)) col.invalid(`spec.hostAliases[${i}].ip`, h.ip ?? '', 'must be valid IP address');
+    (h.hostnames ?? []).forEach((n, j) => {
+      for (const e of dns1123SubdomainErrors(n)) col.invalid(`spec.hostAliases[${i}].hostnames[${j}]`, n, e);
+    });
+  });
+  if (isJson(spec.nodeSelector)) {
+    const labels = nodeLabels();
+    for (const [k, v] of Object.entries(spec.nodeSelector)) {
+      if (labels[k] !== v) {
+        col.invalid(`spec.nodeSelector[${k}]`, v, `does not match this node (a static pod runs only on its own node, whose labels are ${Object.entries(labels).map(([a, b]) => `${a}=${b}`).join(', ')})`);
+      }
+    }
+  }
+  if (spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution) {
+    col.forbidden('spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution', 'statelet does not evaluate node affinity terms; use nodeSelector');
+  }
+  if (spec.preemptionPolicy !== undefined && !['PreemptLowerPriority', 'Never'].includes(spec.preemptionPolicy)) {
+    col.unsupported('spec.preemptionPolicy', spec.preemptionPolicy, ['PreemptLowerPriority', 'Never']);
+  }
+}
+
+/** Host ports are unique per protocol and host IP across the pod (AccumulateUniqueHostPorts). */
+function validateHostPorts(col: Collector, spec: PodSpec): void {
+  const seen = new Set<string>();
+  const visit = (list: Container[] | undefined, name: string): void => {
+    (Array.isArray(list) ? list : []).forEach((c, ci) => {
+      (isObject(c) && Array.isArray(c.ports) ? c.ports : []).forEach((p, pi) => {
+        if (!isObject(p) || !p.hostPort) return;
+        const f = `spec.${name}[${ci}].ports[${pi}].hostPort`;
+        if (spec.hostNetwork === true && p.hostPort !== p.containerPort) {
+          col.invalid(f, p.hostPort, 'must match `containerPort` when `hostNetwork` is true');
+        }
+        const key = `${p.hostIP ?? ''}/${p.hostPort}/${p.protocol ?? 'TCP'}`;
+        if (seen.has(key)) col.add(f, `Duplicate value: "${p.hostPort}/${p.protocol ?? 'TCP'}"`);
+        seen.add(key);
+      });
+    });
+  };
+  visit(spec.containers, 'containers');
+  visit(spec.initContainers, 'initContainers');
+}
+
+/** validatePodResourceConsistency: pod-level requests cover the containers', container limits fit the pod's. */
+function validatePodLevelResources(col: Collector, spec: PodSpec): void {
+  const r = spec.resources;
+  if (!isObject(r)) return;
+  const before = col.errors.length;
+  validateResources(col, 'spec.resources', r, 'pod');
+  if (col.errors.length > before) return;
+  for (const [name, v] of Object.entries(r.requests ?? {})) {
+    const podReq = Quantity.parse(v);
+    const aggr = aggregateContainerRequest(spec, name);
+    if (aggr && podReq.cmp(aggr) < 0) col.invalid(`spec.resources.requests[${name}]`, v, `must be greater than or equal to aggregate container requests of ${aggr.toString()}`);
+  }
+  for (const [name, v] of Object.entries(r.limits ?? {})) {
+    const podLim = Quantity.parse(v);
+    const visit = (list: Container[] | undefined, listName: string): void =>
+      (Array.isArray(list) ? list : []).forEach((c, i) => {
+        const cl = c?.resources?.limits?.[name];
+        if (cl === undefined) return;
+        const parsed = Quantity.tryParse(cl);
+        if (typeof parsed !== 'string' && parsed.cmp(podLim) > 0) {
+          col.invalid(`spec.${listName}[${i}].resources.limits[${name}]`, cl, `must be less than or equal to pod limits of ${podLim.toString()}`);
+        }
+      });
+    visit(spec.containers, 'containers');
+    visit(spec.initContainers, 'initContainers');
+  }
+}
+
+function validateContainer(col: Collector, field: string, c: Container, role: Role, grace: number | undefined, ctx: SpecContext): void {
   if (!isObject(c)) {
     col.invalid(field, c, 'must be an object');
     return;
@@ -423,11 +1244,31 @@ function validateContainer(col: Collector, field: string, c: Container, role: Ro
   }
   if (c.env !== undefined) {
     if (!Array.isArray(c.env)) col.invalid(`${field}.env`, c.env, 'must be a list');
-    else
-      c.env.forEach((e, i) => {
-        if (!isObject(e) || typeof e.name !== 'string' || !e.name) col.required(`${field}.env[${i}].name`);
-      });
+    else validateEnv(col, `${field}.env`, c.env, ctx);
   }
+  (Array.isArray(c.envFrom) ? c.envFrom : []).forEach((ef, i) => {
+    const f = `${field}.envFrom[${i}]`;
+    if (!isObject(ef)) return;
+    if (ef.configMapRef) col.forbidden(`${f}.configMapRef`, staticPodRef('configmaps'));
+    else if (ef.secretRef) col.forbidden(`${f}.secretRef`, staticPodRef('secrets'));
+    else col.invalid(f, '', 'must specify one of: `configMapRef` or `secretRef`');
+  });
+  if (c.volumeMounts !== undefined) {
+    if (!Array.isArray(c.volumeMounts)) col.invalid(`${field}.volumeMounts`, c.volumeMounts, 'must be a list');
+    else validateVolumeMounts(col, `${field}.volumeMounts`, c.volumeMounts, c, role, ctx);
+  }
+  if (c.volumeDevices?.length) col.forbidden(`${field}.volumeDevices`, staticPodRef('persistentvolumeclaims (block volumes come from a persistentVolumeClaim)'));
+  if (c.securityContext !== undefined) validateSecurityContext(col, `${field}.securityContext`, c.securityContext, role);
+  if (c.terminationMessagePolicy !== undefined && !['File', 'FallbackToLogsOnError'].includes(c.terminationMessagePolicy)) {
+    col.unsupported(`${field}.terminationMessagePolicy`, c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError']);
+  }
+  if (c.restartPolicyRules !== undefined) col.forbidden(`${field}.restartPolicyRules`, 'the ContainerRestartRules feature (1.34 alpha) is not enabled');
+  if (c.lifecycle?.stopSignal !== undefined) col.forbidden(`${field}.lifecycle.stopSignal`, 'the ContainerStopSignals feature (1.33 alpha) is not enabled');
+  (Array.isArray(c.resizePolicy) ? c.resizePolicy : []).forEach((rp, i) => {
+    if (!isObject(rp)) return;
+    if (!['cpu', 'memory'].includes(rp.resourceName)) col.unsupported(`${field}.resizePolicy[${i}].resourceName`, rp.resourceName, ['cpu', 'memory']);
+    if (!['NotRequired', 'RestartContainer'].includes(rp.restartPolicy)) col.unsupported(`${field}.resizePolicy[${i}].restartPolicy`, rp.restartPolicy, ['NotRequired', 'RestartContainer']);
+  });
 
   // restartPolicy on a container: only init containers, only Always (sidecars).
   if (c.restartPolicy !== undefined) {
@@ -439,7 +1280,7 @@ function validateContainer(col: Collector, field: string, c: Container, role: Ro
   }
 
   if (role === 'ephemeral') {
-    for (const k of ['ports', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe'] as const) {
+    for (const k of ['ports', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'resources', 'resizePolicy'] as const) {
       if (c[k] !== undefined) col.forbidden(`${field}.${k}`, 'cannot be set for an Ephemeral Container');
     }
     return;
@@ -449,6 +1290,7 @@ function validateContainer(col: Collector, field: string, c: Container, role: Ro
     if (!Array.isArray(c.ports)) col.invalid(`${field}.ports`, c.ports, 'must be a list');
     else validatePorts(col, `${field}.ports`, c.ports);
   }
+  if (c.resources !== undefined) validateResources(col, `${field}.resources`, c.resources, 'container');
 
   if (role === 'init') {
     // Regular init containers run to completion: no lifecycle hooks, no probes.
@@ -491,7 +1333,15 @@ export function validatePod(pod: Pod): FieldError[] {
       const v = m[k];
       if (v !== undefined && (!isObject(v) || Object.values(v).some((x) => typeof x !== 'string'))) {
         col.invalid(`metadata.${k}`, v, 'must be a map of string to string');
+        continue;
       }
+      for (const [key, value] of Object.entries(v ?? {})) {
+        for (const e of qualifiedNameErrors(key)) col.invalid(`metadata.${k}`, key, e);
+        if (k === 'labels') for (const e of labelValueErrors(value)) col.invalid(`metadata.labels`, value, e);
+      }
+    }
+    if (m.annotations && Object.entries(m.annotations).reduce((n, [a, b]) => n + a.length + b.length, 0) > 256 * 1024) {
+      col.add('metadata.annotations', 'Too long: must have at most 262144 bytes');
     }
   }
   const s = isObject(pod?.spec) ? pod.spec : undefined;
@@ -510,6 +1360,17 @@ export function validatePod(pod: Pod): FieldError[] {
     col.invalid('spec.hostNetwork', s.hostNetwork, 'must be a boolean');
   }
 
+  const ctx: SpecContext = {
+    spec: s,
+    volumes: new Map(),
+    containerNames: new Set(
+      [...(Array.isArray(s.containers) ? s.containers : []), ...(Array.isArray(s.initContainers) ? s.initContainers : [])]
+        .filter((c) => isObject(c) && typeof c.name === 'string')
+        .map((c) => c.name),
+    ),
+  };
+  validateVolumes(col, s, ctx);
+
   const seen = new Set<string>();
   const checkUnique = (field: string, c: Container): void => {
     if (!isObject(c) || typeof c.name !== 'string' || !c.name) return;
@@ -522,7 +1383,7 @@ export function validatePod(pod: Pod): FieldError[] {
     else
       s.initContainers.forEach((c, i) => {
         const f = `spec.initContainers[${i}]`;
-        validateContainer(col, f, c, isObject(c) && c.restartPolicy === 'Always' ? 'sidecar' : 'init', grace);
+        validateContainer(col, f, c, isObject(c) && c.restartPolicy === 'Always' ? 'sidecar' : 'init', grace, ctx);
         checkUnique(f, c);
       });
   }
@@ -530,7 +1391,7 @@ export function validatePod(pod: Pod): FieldError[] {
   else
     s.containers.forEach((c, i) => {
       const f = `spec.containers[${i}]`;
-      validateContainer(col, f, c, 'container', grace);
+      validateContainer(col, f, c, 'container', grace, ctx);
       checkUnique(f, c);
     });
   if (s.ephemeralContainers !== undefined) {
@@ -538,17 +1399,98 @@ export function validatePod(pod: Pod): FieldError[] {
     else
       s.ephemeralContainers.forEach((c, i) => {
         const f = `spec.ephemeralContainers[${i}]`;
-        validateContainer(col, f, c, 'ephemeral', grace);
+        validateContainer(col, f, c, 'ephemeral', grace, ctx);
         checkUnique(f, c);
       });
+  }
+  validateHostPorts(col, s);
+  validatePodLevelResources(col, s);
+  validatePodSecurityContext(col, s);
+  validateDns(col, s);
+  validateSpecFields(col, s);
+  return col.errors;
+}
+
+/** ValidatePodUpdate's list of what an update may change (pkg/apis/core/validation, release-1.34). */
+const UPDATABLE_POD_SPEC_FIELDS = [
+  '`spec.containers[*].image`',
+  '`spec.initContainers[*].image`',
+  '`spec.activeDeadlineSeconds`',
+  '`spec.tolerations` (only additions to existing tolerations)',
+  '`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+];
+
+/** Paths at which two JSON values differ (for the update error, in place of cmp.Diff). */
+function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
+  if (JSON.stringify(a) === JSON.stringify(b)) return;
+  if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+    a.forEach((x, i) => diffPaths(x, b[i], `${path}[${i}]`, out));
+    return;
+  }
+  if (isJson(a) && isJson(b)) {
+    for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) diffPaths(a[k], b[k], `${path}.${k}`, out);
+    return;
+  }
+  out.push(path);
+}
+
+/**
+ * ValidatePodUpdate for an edited static manifest (both pods defaulted): only the
+ * images, activeDeadlineSeconds (set, or lowered), added tolerations and labels and
+ * annotations may change. statelet also lets an edit add ephemeral containers (the
+ * ephemeralcontainers subresource of a cluster), but not change existing ones.
+ */
+export function validatePodUpdate(next: Pod, prev: Pod): FieldError[] {
+  const col = new Collector();
+  const munged = structuredClone(next.spec);
+  const old = prev.spec;
+  const copyImages = (to: Container[] | undefined, from: Container[] | undefined): void => {
+    if (!Array.isArray(to) || !Array.isArray(from) || to.length !== from.length) return;
+    to.forEach((c, i) => {
+      if (isObject(c) && isObject(from[i])) c.image = from[i]!.image;
+    });
+  };
+  copyImages(munged.containers, old.containers);
+  copyImages(munged.initContainers, old.initContainers);
+  const nextDeadline = next.spec.activeDeadlineSeconds;
+  const prevDeadline = old.activeDeadlineSeconds;
+  if (prevDeadline !== undefined) {
+    if (nextDeadline === undefined) col.invalid('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value');
+    else if (nextDeadline > prevDeadline) col.invalid('spec.activeDeadlineSeconds', nextDeadline, 'must be less than or equal to previous value');
+  }
+  munged.activeDeadlineSeconds = prevDeadline;
+  if (prevDeadline === undefined) delete munged.activeDeadlineSeconds;
+  const prevTol = old.tolerations ?? [];
+  const nextTol = munged.tolerations ?? [];
+  if (prevTol.every((t) => nextTol.some((n) => JSON.stringify(n) === JSON.stringify(t)))) {
+    if (old.tolerations === undefined) delete munged.tolerations;
+    else munged.tolerations = old.tolerations;
+  }
+  if ((old.terminationGracePeriodSeconds ?? 0) < 0 && munged.terminationGracePeriodSeconds === 1) {
+    munged.terminationGracePeriodSeconds = old.terminationGracePeriodSeconds;
+  }
+  const prevEph = old.ephemeralContainers ?? [];
+  const nextEph = munged.ephemeralContainers ?? [];
+  prevEph.forEach((c, i) => {
+    const now = nextEph.find((n) => n.name === c.name);
+    if (!now) col.forbidden(`spec.ephemeralContainers[${i}]`, 'existing ephemeral containers may not be removed');
+    else if (JSON.stringify(now) !== JSON.stringify(c)) col.forbidden(`spec.ephemeralContainers[${i}]`, 'existing ephemeral containers may not be changed');
+  });
+  if (old.ephemeralContainers === undefined) delete munged.ephemeralContainers;
+  else munged.ephemeralContainers = old.ephemeralContainers;
+  const changed: string[] = [];
+  diffPaths(old, munged, 'spec', changed);
+  if (changed.length) {
+    col.forbidden('spec', `pod updates may not change fields other than ${UPDATABLE_POD_SPEC_FIELDS.join(',')}; changed: ${changed.join(', ')}`);
   }
   return col.errors;
 }
 
 /** parse + defaults + validation; throws ManifestError listing every problem. */
 export function loadPod(text: string, sourceName?: string): Pod {
-  const pod = applyDefaults(parseManifest(text, sourceName));
+  const parsed = parseLocated(text, sourceName);
+  const pod = applyDefaults(parsed.pod);
   const errors = validatePod(pod);
-  if (errors.length) throw new ManifestError(errors, sourceName);
+  if (errors.length) throw new ManifestError(locate(errors, parsed.positions), sourceName);
   return pod;
 }

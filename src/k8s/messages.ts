@@ -217,20 +217,80 @@ export const pulledShortMessage = (image: string, pullMs: number): string =>
 /** Pulled when the image was already present (emitted on every start without a pull). */
 export const alreadyPresentMessage = (image: string): string =>
   `Container image ${goQuote(image)} already present on machine`;
+/**
+ * Warning Failed `Failed to pull image "<img>": <err>` (image_manager.go pullImage, `%v`).
+ * `err` is `%v` of what cri-client's PullImage returned: `errorInfo(e).pullError`
+ * (`rpc error: code = NotFound desc = ...`; an Unknown status is reduced to its message).
+ */
 export const failedToPullMessage = (image: string, err: string): string =>
   `Failed to pull image ${goQuote(image)}: ${err}`;
-/** Normal BackOff event and the ImagePullBackOff waiting message. With `cause` (RegistryUnavailable /
- * SignatureValidationFailed, 1.32+) the waiting message carries it: `...: <Err>: <msg>`. */
+
+/**
+ * evalCRIPullErr (image_manager.go): the sync-result reason and waiting message of a
+ * failed pull. A pull error starting with `RegistryUnavailable` / `SignatureValidationFailed`
+ * (only possible once cri-client stripped an Unknown code) gets its own reason and
+ * `image pull failed for <img> because ...<rest>`; anything else is ErrImagePull with
+ * the error text itself as the message. `pullError` as for failedToPullMessage.
+ */
+export function pullErrorResult(image: string, pullError: string): { reason: WaitingReason; message: string } {
+  const cases: [WaitingReason, string][] = [
+    [WaitingReason.RegistryUnavailable, 'the registry is unavailable'],
+    [WaitingReason.SignatureValidationFailed, 'the signature validation failed'],
+  ];
+  for (const [reason, why] of cases) {
+    if (pullError.startsWith(reason)) {
+      return { reason, message: `image pull failed for ${image} because ${why}${pullError.slice(reason.length)}` };
+    }
+  }
+  return { reason: WaitingReason.ErrImagePull, message: pullError };
+}
+/**
+ * Normal BackOff event (always without `cause`) and the ImagePullBackOff waiting message.
+ * Since 1.32 (#127918) the image manager keeps the last pull failure of the
+ * `<podUID>_<image>` key as `<reason>: <msg>` (any reason, ErrImagePull included) and
+ * the waiting message carries it: `Back-off pulling image "x": ErrImagePull: rpc error: ...`.
+ * Pass `cause` = pullErrorResult(...) of that failure for the waiting message.
+ */
 export const backOffPullImageMessage = (image: string, cause?: { reason: string; message: string }): string =>
   cause
     ? `Back-off pulling image ${goQuote(image)}: ${cause.reason}: ${cause.message}`
     : `Back-off pulling image ${goQuote(image)}`;
 export const neverPullMessage = (image: string): string =>
   `Container image ${goQuote(image)} is not present with pull policy of Never`;
+/**
+ * Warning InspectFailed and the ImageInspectError waiting message: `Failed to inspect image
+ * "<img>": <err>`, err = `%v` of the ImageStatus error (`errorInfo(e).grpc`).
+ * Kubelet 1.33/1.34 (imagePullPrecheck) quote the image ref GetImageRef just set to ""
+ * on that error, so the real text is `Failed to inspect image "": rpc error: ...`
+ * (kubernetes#141571 restores the name): pass INSPECT_FAILED_IMAGE_1_34 as `image`
+ * for that, or the requested image for the older/fixed form.
+ */
 export const inspectFailedMessage = (image: string, err: string): string =>
   `Failed to inspect image ${goQuote(image)}: ${err}`;
+/** What kubelet 1.33/1.34 print as the image in `Failed to inspect image %q` (the empty imageRef). */
+export const INSPECT_FAILED_IMAGE_1_34 = '';
 export const invalidImageNameMessage = (image: string, err: string): string =>
   `Failed to apply default image tag ${goQuote(image)}: ${err}`;
+
+// ---------------------------------------------------------------------------
+// CreateContainerConfigError messages from config generation (kuberuntime, 1.34).
+
+const podContainer = (podRef: string, c: string): string => `(pod: ${goQuote(podRef)}, container: ${c})`;
+
+/** verifyRunAsNonRoot: runAsNonRoot with an explicit runAsUser 0. */
+export const runAsUserBreaksNonRootMessage = (podRef: string, c: string): string =>
+  `container's runAsUser breaks non-root policy ${podContainer(podRef, c)}`;
+/** verifyRunAsNonRoot: the image's uid is 0, or the image names no user (getImageUser treats that as 0). */
+export const imageWillRunAsRootMessage = (podRef: string, c: string): string =>
+  `container has runAsNonRoot and image will run as root ${podContainer(podRef, c)}`;
+/** verifyRunAsNonRoot: the image names its user (any name, `root` included). */
+export const imageNonNumericUserMessage = (username: string, podRef: string, c: string): string =>
+  `container has runAsNonRoot and image has non-numeric user (${username}), cannot verify user is non-root ${podContainer(podRef, c)}`;
+/** verifyRunAsNonRoot: the image's uid fails validation.IsValidUserID (0..MaxInt32); "Must be 1-" is the kubelet's wording. */
+export const imageInvalidUserIdMessage = (uid: number | string, podRef: string, c: string): string =>
+  `container has runAsNonRoot and image has an invalid user id (${uid}). (Must be 1-(2147483647)): must be between 0 and 2147483647, inclusive ${podContainer(podRef, c)}`;
+/** startSpec.getTargetID: an ephemeral container's targetContainerName has no container status. */
+export const targetContainerNotFoundMessage = (target: string): string => `unable to find target container ${target}`;
 
 // ---------------------------------------------------------------------------
 // Lifecycle hook messages (§4).
@@ -296,9 +356,57 @@ export const httpProbeStatusFailure = (code: number): string => `HTTP probe fail
 // Pod-level events.
 
 export const MSG_SANDBOX_CHANGED = 'Pod sandbox changed, it will be killed and re-created.';
+/** Warning FailedCreatePodSandBox (SyncPod, `%v` of the RunPodSandbox error: `errorInfo(e).grpc`). */
 export const failedCreateSandboxMessage = (err: string): string => `Failed to create pod sandbox: ${err}`;
+/** Warning FailedPodSandBoxStatus (SyncPod, `%v` of the PodSandboxStatus error: `errorInfo(e).grpc`). */
 export const failedSandboxStatusMessage = (err: string): string => `Unable to get pod sandbox status: ${err}`;
+/** Warning FailedKillPod: `error killing pod: <err>`, err = killPodErrorText(...) (kubelet.go SyncTerminatingPod, `%v`). */
 export const failedKillPodMessage = (err: string): string => `error killing pod: ${err}`;
+
+/**
+ * One failed sync action as PodSyncResult.Error() words it (container/sync_result.go):
+ * `failed to %q for %q with %w: %q`, e.g.
+ * `failed to "KillContainer" for "app" with KillContainerError: "rpc error: code = Unknown desc = boom"`.
+ * The message is %q-quoted, so quotes inside it come out as \".
+ */
+export const syncResultError = (action: string, target: string, reason: string, message: string): string =>
+  `failed to ${goQuote(action)} for ${goQuote(target)} with ${reason}: ${goQuote(message)}`;
+
+/** A failed killContainer inside KillPod; `err` = `err.Error()` of StopContainer's error (`errorInfo(e).grpc`). */
+export const killContainerSyncError = (container: string, err: string): string =>
+  syncResultError('KillContainer', container, SyncErrorReason.KillContainerError, err);
+
+/** A failed StopPodSandbox inside KillPod; the target is the pod UID (runningPod.ID). */
+export const killPodSandboxSyncError = (podUid: string, err: string): string =>
+  syncResultError('KillPodSandbox', podUid, SyncErrorReason.KillPodSandboxError, err);
+
+/**
+ * utilerrors.NewAggregate(errs).Error() (k8s.io/apimachinery/pkg/util/errors): one
+ * error prints alone; several print `[e1, e2]`, repeated texts only once (and a list
+ * whose texts are all the same prints that text without brackets). Empty → ''.
+ */
+export function goAggregate(errs: readonly string[]): string {
+  if (errs.length === 0) return '';
+  if (errs.length === 1) return errs[0]!;
+  const seen: string[] = [];
+  for (const e of errs) if (!seen.includes(e)) seen.push(e);
+  return seen.length === 1 ? seen[0]! : `[${seen.join(', ')}]`;
+}
+
+/**
+ * The error KillPod returns (killPodWithSyncResult → PodSyncResult.Error()): the failed
+ * KillContainer results in the order the kills finished, then the KillPodSandbox result
+ * (the last StopPodSandbox failure, NotFound ignored). '' when nothing failed.
+ * FailedKillPod's message is failedKillPodMessage(killPodErrorText(...)).
+ */
+export function killPodErrorText(
+  containers: readonly { container: string; error: string }[],
+  sandbox?: { podUid: string; error: string },
+): string {
+  const errs = containers.map((f) => killContainerSyncError(f.container, f.error));
+  if (sandbox) errs.push(killPodSandboxSyncError(sandbox.podUid, sandbox.error));
+  return goAggregate(errs);
+}
 export const MSG_EXCEEDED_GRACE_PERIOD = 'Container runtime did not kill the pod within specified grace period.';
 export const failedSyncMessage = (err: string): string => `error determining status: ${err}`;
 export const networkNotReadyMessage = (detail: string): string => `network is not ready: ${detail}`;

@@ -1,7 +1,14 @@
-// Kubernetes core/v1 shapes for the subset of Pod that statelet supports.
-// Field names and nesting follow the v1 API so manifests and `kubectl get -o yaml`
-// output can be exchanged verbatim. Timestamps are RFC3339 strings, as metav1.Time
-// serialises them (second precision, UTC).
+// Kubernetes core/v1 types for statelet. The spec types come from the
+// `kubernetes-types` package (generated from the Kubernetes OpenAPI schema), so
+// every Pod field is typed and an embedder's tsc catches a misspelled one. The
+// few places where statelet is stricter than the wire format (fields the API
+// server defaults or requires, enums the API documents as strings) are
+// narrowed here, and the fields added after the package's release (1.31-1.34)
+// are added here, each with the release that added it. Status and Event types are
+// statelet's own output contract (fields only ever added), kept assignable to
+// the package's. Timestamps are RFC3339 strings, as metav1.Time serialises them.
+import type * as v1 from 'kubernetes-types/core/v1.js';
+import type * as metav1 from 'kubernetes-types/meta/v1.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 export type ContainerRestartPolicy = 'Always';
@@ -10,16 +17,20 @@ export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type URIScheme = 'HTTP' | 'HTTPS';
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type DNSPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
+export type PodQOSClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+export type MountPropagationMode = 'None' | 'HostToContainer' | 'Bidirectional';
+export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreate' | 'File' | 'Socket' | 'CharDevice' | 'BlockDevice';
 
 /** A port given either as a number or as a name (or numeric string), like intstr.IntOrString. */
 export type IntOrString = number | string;
+/** resource.Quantity on the wire ("100m", "64Mi"); numbers in a manifest are normalised to strings by applyDefaults. */
+export type Quantity = string;
 
-export interface ObjectMeta {
+export interface ObjectMeta
+  extends Omit<metav1.ObjectMeta, 'name' | 'uid' | 'deletionGracePeriodSeconds' | 'deletionTimestamp' | 'creationTimestamp' | 'generation'> {
   name: string;
-  namespace?: string;
   uid?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
   /** Set together with deletionTimestamp when the pod is being deleted. */
   deletionGracePeriodSeconds?: number;
   deletionTimestamp?: string;
@@ -27,86 +38,132 @@ export interface ObjectMeta {
   generation?: number;
 }
 
-export interface EnvVar {
-  name: string;
-  value?: string;
+export type ObjectFieldSelector = v1.ObjectFieldSelector;
+export type ResourceFieldSelector = v1.ResourceFieldSelector;
+
+export interface EnvVarSource extends v1.EnvVarSource {
+  /** 1.34 alpha (EnvFiles gate, off by default): rejected by validation. */
+  fileKeyRef?: Record<string, unknown>;
 }
 
-export interface ContainerPort {
-  name?: string;
-  containerPort: number;
+export interface EnvVar extends Omit<v1.EnvVar, 'valueFrom'> {
+  valueFrom?: EnvVarSource;
+}
+
+export type EnvFromSource = v1.EnvFromSource;
+
+export interface ContainerPort extends Omit<v1.ContainerPort, 'protocol'> {
   protocol?: Protocol;
-  hostPort?: number;
-  hostIP?: string;
 }
 
-export interface ExecAction {
-  command?: string[];
-}
+export type ExecAction = v1.ExecAction;
+export type HTTPHeader = v1.HTTPHeader;
 
-export interface HTTPHeader {
-  name: string;
-  value: string;
-}
-
-export interface HTTPGetAction {
-  path?: string;
+export interface HTTPGetAction extends Omit<v1.HTTPGetAction, 'port' | 'scheme'> {
   port: IntOrString;
-  host?: string;
   scheme?: URIScheme;
-  httpHeaders?: HTTPHeader[];
 }
 
-export interface TCPSocketAction {
-  port: IntOrString;
-  host?: string;
-}
-
-export interface SleepAction {
-  seconds: number;
-}
-
-export interface GRPCAction {
-  port: number;
-  service?: string;
-}
+export type TCPSocketAction = v1.TCPSocketAction;
+export type SleepAction = v1.SleepAction;
+export type GRPCAction = v1.GRPCAction;
 
 /** lifecycle.postStart / lifecycle.preStop. tcpSocket is deprecated: accepted by the API, fails at run time. */
-export interface LifecycleHandler {
-  exec?: ExecAction;
+export interface LifecycleHandler extends Omit<v1.LifecycleHandler, 'httpGet'> {
   httpGet?: HTTPGetAction;
-  sleep?: SleepAction;
-  tcpSocket?: TCPSocketAction;
 }
 
 export interface Lifecycle {
   postStart?: LifecycleHandler;
   preStop?: LifecycleHandler;
+  /** 1.33 alpha (ContainerStopSignals gate, off by default): rejected by validation. */
+  stopSignal?: string;
 }
 
-export interface Probe {
-  exec?: ExecAction;
+export interface Probe extends Omit<v1.Probe, 'httpGet'> {
   httpGet?: HTTPGetAction;
-  tcpSocket?: TCPSocketAction;
-  grpc?: GRPCAction;
-  initialDelaySeconds?: number;
-  timeoutSeconds?: number;
-  periodSeconds?: number;
-  successThreshold?: number;
-  failureThreshold?: number;
-  /** Liveness/startup only: grace used when this probe's failure kills the container. */
-  terminationGracePeriodSeconds?: number;
 }
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 
-export interface Container {
+export type ResourceList = Record<string, Quantity>;
+export interface ResourceRequirements extends Omit<v1.ResourceRequirements, 'limits' | 'requests' | 'claims'> {
+  limits?: ResourceList;
+  requests?: ResourceList;
+  claims?: Array<v1.ResourceClaim & { /** 1.31 */ request?: string }>;
+}
+
+export type Capabilities = v1.Capabilities;
+export type SeccompProfile = v1.SeccompProfile;
+export type AppArmorProfile = v1.AppArmorProfile;
+export type SELinuxOptions = v1.SELinuxOptions;
+export type SecurityContext = v1.SecurityContext;
+
+export interface PodSecurityContext extends v1.PodSecurityContext {
+  /** 1.31 (SupplementalGroupsPolicy): Merge (the default) or Strict. */
+  supplementalGroupsPolicy?: 'Merge' | 'Strict';
+  /** 1.32 (SELinuxChangePolicy): MountOption or Recursive. */
+  seLinuxChangePolicy?: string;
+}
+
+export interface VolumeMount extends Omit<v1.VolumeMount, 'mountPropagation'> {
+  mountPropagation?: MountPropagationMode;
+}
+
+export interface EmptyDirVolumeSource extends Omit<v1.EmptyDirVolumeSource, 'medium' | 'sizeLimit'> {
+  medium?: '' | 'Memory';
+  sizeLimit?: Quantity;
+}
+
+export interface HostPathVolumeSource extends Omit<v1.HostPathVolumeSource, 'type'> {
+  type?: HostPathType;
+}
+
+export type DownwardAPIVolumeFile = v1.DownwardAPIVolumeFile;
+export type DownwardAPIVolumeSource = v1.DownwardAPIVolumeSource;
+
+export interface VolumeProjection extends v1.VolumeProjection {
+  /** 1.34 alpha (PodCertificateRequest): needs the API server, rejected for static pods. */
+  podCertificate?: Record<string, unknown>;
+}
+
+export interface ProjectedVolumeSource extends Omit<v1.ProjectedVolumeSource, 'sources'> {
+  sources?: VolumeProjection[];
+}
+
+export interface Volume extends Omit<v1.Volume, 'emptyDir' | 'hostPath' | 'projected'> {
+  emptyDir?: EmptyDirVolumeSource;
+  hostPath?: HostPathVolumeSource;
+  projected?: ProjectedVolumeSource;
+  /** 1.31 (ImageVolume): an OCI image as a volume; not supported by statelet (CRI Mount.image). */
+  image?: { reference?: string; pullPolicy?: PullPolicy };
+}
+
+export type HostAlias = v1.HostAlias;
+export type PodDNSConfig = v1.PodDNSConfig;
+export type Toleration = v1.Toleration;
+export type Affinity = v1.Affinity;
+
+export interface Container
+  extends Omit<
+    v1.Container,
+    | 'name'
+    | 'image'
+    | 'imagePullPolicy'
+    | 'env'
+    | 'ports'
+    | 'lifecycle'
+    | 'livenessProbe'
+    | 'readinessProbe'
+    | 'startupProbe'
+    | 'restartPolicy'
+    | 'terminationMessagePolicy'
+    | 'resources'
+    | 'volumeMounts'
+  > {
   name: string;
   image: string;
   imagePullPolicy?: PullPolicy;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
   env?: EnvVar[];
   ports?: ContainerPort[];
   lifecycle?: Lifecycle;
@@ -115,23 +172,35 @@ export interface Container {
   startupProbe?: Probe;
   /** Init containers only; 'Always' makes the init container a sidecar (KEP-753). */
   restartPolicy?: ContainerRestartPolicy;
-  terminationMessagePath?: string;
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
+  resources?: ResourceRequirements;
+  volumeMounts?: VolumeMount[];
+  /** 1.34 alpha (ContainerRestartRules gate, off by default): rejected by validation. */
+  restartPolicyRules?: unknown[];
 }
 
-/** EphemeralContainer shares Container's fields (probes/lifecycle/ports are rejected by validation). */
+/** EphemeralContainer shares Container's fields (probes/lifecycle/ports/resources are rejected by validation). */
 export interface EphemeralContainer extends Container {
   targetContainerName?: string;
 }
 
-export interface PodSpec {
+export interface PodSpec
+  extends Omit<
+    v1.PodSpec,
+    'containers' | 'initContainers' | 'ephemeralContainers' | 'restartPolicy' | 'volumes' | 'securityContext' | 'dnsPolicy' | 'overhead'
+  > {
   containers: Container[];
   initContainers?: Container[];
   ephemeralContainers?: EphemeralContainer[];
   restartPolicy?: RestartPolicy;
-  terminationGracePeriodSeconds?: number;
-  hostNetwork?: boolean;
-  nodeName?: string;
+  volumes?: Volume[];
+  securityContext?: PodSecurityContext;
+  dnsPolicy?: DNSPolicy;
+  overhead?: ResourceList;
+  /** 1.32 (PodLevelResources, beta and on in 1.34): pod-wide requests and limits. */
+  resources?: ResourceRequirements;
+  /** 1.34 alpha (HostnameOverride gate, off by default): rejected by validation. */
+  hostnameOverride?: string;
 }
 
 export interface ContainerStateWaiting {
@@ -194,6 +263,8 @@ export interface PodIP {
 
 export interface PodStatus {
   phase?: PodPhase;
+  /** Guaranteed, Burstable or BestEffort (see src/kuberuntime/qos.ts). */
+  qosClass?: PodQOSClass;
   conditions?: PodCondition[];
   message?: string;
   reason?: string;

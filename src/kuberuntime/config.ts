@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ContainerConfig, KeyValue, PodSandboxConfig } from '../cri/types.js';
 import type { Container, Pod } from '../k8s/types.js';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.js';
+import { containerNamespaceOptions } from './security-context.js';
 
 /** /var/log/pods/<namespace>_<name>_<uid>, under the configured root. */
 export function podLogDirectory(root: string, pod: Pod): string {
@@ -74,6 +75,8 @@ export function generateContainerConfig(
   container: Container,
   restartCount: number,
   image: string,
+  /** pidTargetId: an ephemeral container's target, resolved to that container's current ID. */
+  opts: { pidTargetId?: string } = {},
 ): ContainerConfig {
   const vars = new Map(containerEnvs(container).map((kv) => [kv.key, kv.value]));
   const hostNetwork = pod.spec.hostNetwork === true;
@@ -89,8 +92,9 @@ export function generateContainerConfig(
     // <containerName>/<restartCount>.log, relative to the sandbox log directory.
     logPath: join(container.name, `${restartCount}.log`),
     linux: {
-      // The kubelet asks for a container PID namespace, so the app is PID 1 and the grace period applies.
-      securityContext: { namespaceOptions: { network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } },
+      // The kubelet asks for a container PID namespace, so the app is PID 1 and the grace period applies;
+      // an ephemeral container with a target joins that container's (TARGET).
+      securityContext: { namespaceOptions: containerNamespaceOptions(pod, opts.pidTargetId) },
     },
   };
 }

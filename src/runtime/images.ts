@@ -52,6 +52,9 @@ export interface ImageRec {
 
 const ID_RE = /^(sha256:)?([0-9a-f]{64})$/;
 
+/** The uid containers run as when their config names none (undefined where there are no uids). */
+const RUNTIME_UID: number | undefined = process.getuid?.();
+
 /** Image ids are stable per reference: sha256 of the normalized ref. */
 export function imageIdFor(normalizedRef: string): string {
   return `sha256:${createHash('sha256').update(normalizedRef).digest('hex')}`;
@@ -139,7 +142,10 @@ export class ImageStore {
       repoTags: isDigest ? [] : [rec.ref],
       repoDigests: isDigest ? [rec.ref] : [],
       size: String(rec.size),
-      uid: null,
+      // Our images carry no config, and a container without runAsUser runs as the
+      // runtime's own user: that is the image user the kubelet checks runAsNonRoot
+      // against (containerd reports the image config's numeric USER here).
+      uid: RUNTIME_UID === undefined ? null : { value: String(RUNTIME_UID) },
       username: '',
       spec: { image: rec.id, annotations: {} },
       pinned: false,
@@ -154,7 +160,7 @@ export class ImageStore {
       this.dirty = false;
       const tmp = `${this.file}.tmp`;
       try {
-        await writeFile(tmp, JSON.stringify(this.list()));
+        await writeFile(tmp, JSON.stringify(this.list()), { mode: 0o600 });
         await rename(tmp, this.file);
       } catch (err) {
         this.log(`writing images.json failed: ${String(err)}`);

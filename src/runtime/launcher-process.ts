@@ -107,9 +107,10 @@ async function onSpawn(m: SpawnRequest): Promise<void> {
   const fds: number[] = [];
   let child: ChildProcess;
   try {
-    const out = m.stdoutPath ? openSync(m.stdoutPath, 'a') : 'ignore';
+    // Raw output stays owner-only whatever the umask (the CRI log file is the readable copy).
+    const out = m.stdoutPath ? openSync(m.stdoutPath, 'a', 0o600) : 'ignore';
     if (typeof out === 'number') fds.push(out);
-    const err = m.stderrPath ? openSync(m.stderrPath, 'a') : 'ignore';
+    const err = m.stderrPath ? openSync(m.stderrPath, 'a', 0o600) : 'ignore';
     if (typeof err === 'number') fds.push(err);
     child = await start(m.file, m.args, { ...m.options, detached: true, stdio: ['ignore', out, err] });
   } catch (err) {

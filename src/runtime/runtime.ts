@@ -209,7 +209,7 @@ export class RuntimeCore {
   async init(): Promise<void> {
     this.store = new StateStore(this.stateDir, this.log);
     await this.store.init();
-    await mkdir(this.ioDir, { recursive: true });
+    await mkdir(this.ioDir, { recursive: true, mode: 0o700 });
     this.images = await ImageStore.open(this.stateDir, this.log);
     this.io = new IoDirWatcher(this.ioDir, this.log);
     this.io.start();
@@ -390,6 +390,19 @@ export class RuntimeCore {
       found = v;
     }
     return found;
+  }
+
+  /** containerd validateTargetContainer: the target exists, is in the same sandbox and is running. */
+  private invalidPidTarget(sandboxId: string, targetId: string): { text: string; notFound: boolean } | undefined {
+    const t = this.findContainer(targetId);
+    if (!t) return { text: `container ${JSON.stringify(targetId)} does not exist: not found`, notFound: true };
+    if (t.rec.sandboxId !== sandboxId) {
+      return { text: `container ${JSON.stringify(targetId)} (sandbox ${t.rec.sandboxId}) does not belong to sandbox ${sandboxId}`, notFound: false };
+    }
+    if (t.rec.state !== 'CONTAINER_RUNNING') {
+      return { text: `container ${JSON.stringify(targetId)} is not running - in state ${t.rec.state}`, notFound: false };
+    }
+    return undefined;
   }
 
   private mustContainer(id: string, prefix = 'an error occurred when try to find container'): ContainerRt {
@@ -628,6 +641,16 @@ export class RuntimeCore {
       throw invalidArg(
         `failed to generate container ${JSON.stringify(id)} spec for ${JSON.stringify(name)}: no command specified (the embedded runtime has no image entrypoint: set ContainerConfig.command or args)`,
       );
+    }
+    // pid TARGET (an ephemeral container joining another's PID namespace): containerd's
+    // validateTargetContainer; processes here share the host's namespaces, so this is all it means.
+    const nsOpts = config.linux?.securityContext?.namespaceOptions;
+    if (nsOpts?.pid === 'TARGET') {
+      const problem = this.invalidPidTarget(sb.rec.id, str(nsOpts.targetId));
+      if (problem) {
+        const text = `failed to generate container ${JSON.stringify(id)} spec: invalid target container: ${problem.text}`;
+        throw problem.notFound ? notFound(text) : unknownErr(text);
+      }
     }
     // As containerd: the log directory comes from the request's sandbox_config.
     const logDir = str(sbConfig.logDirectory);

@@ -22,7 +22,9 @@ export class StateStore {
   ) {}
 
   async init(): Promise<void> {
-    await Promise.all([mkdir(join(this.dir, 'sandboxes'), { recursive: true }), mkdir(join(this.dir, 'containers'), { recursive: true })]);
+    // State files describe what runs as whom: owner-only whatever the umask (modes given to
+    // mkdir/open are only ever narrowed by the umask).
+    await Promise.all([mkdir(join(this.dir, 'sandboxes'), { recursive: true, mode: 0o700 }), mkdir(join(this.dir, 'containers'), { recursive: true, mode: 0o700 })]);
   }
 
   async loadAll<T>(kind: Kind): Promise<T[]> {
@@ -90,7 +92,7 @@ export class StateStore {
         return;
       }
       const tmp = `${file}.tmp`;
-      await writeFile(tmp, JSON.stringify(get()));
+      await writeFile(tmp, JSON.stringify(get()), { mode: 0o600 });
       await rename(tmp, file);
     } catch (err) {
       this.log(`persisting ${kind}/${id} failed: ${String(err)}`);

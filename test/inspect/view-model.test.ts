@@ -274,12 +274,13 @@ describe('statechart layout', () => {
   test('the container chart: every state placed and nested, parallel transitions merged, fan-ins folded', async () => {
     const json = machineToJSON(containerMachine);
     const { cm, laid, boxes, inside } = await layOut(json, 'DOWN');
-    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 29);
+    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 33);
     for (const info of cm.nodes.values()) {
       const b = boxes.get(info.id);
       assert.ok(b && b.w > 0 && b.h > 0, `${info.id} placed`);
     }
-    for (const s of ['Deciding', 'PreStop', 'Stopping', 'KillFailed', 'Stopped']) assert.ok(inside(`container.Terminating.${s}`, 'container.Terminating'), s);
+    for (const s of ['Deciding', 'PreStop', 'Ordering', 'AwaitingTurn', 'Stopping', 'KillFailed', 'Stopped']) assert.ok(inside(`container.Terminating.${s}`, 'container.Terminating'), s);
+    for (const s of ['WithinGrace', 'Forced']) assert.ok(inside(`container.Terminating.PreStop.${s}`, 'container.Terminating.PreStop'), s);
     for (const s of ['Inspecting', 'Pulling']) assert.ok(inside(`container.Pulling.${s}`, 'container.Pulling'), s);
     assert.equal(cm.nodes.get('container.CrashLoopBackOff')?.reason, 'CrashLoopBackOff');
     assert.equal(cm.nodes.get('container.ExitDecision')?.status, 'terminated');
@@ -290,9 +291,10 @@ describe('statechart layout', () => {
     for (const line of ['KILL', 'DELETE', 'RUNTIME.STATUS [instanceUnknown]', 'PROBE.RESULT [isLivenessFailure]']) {
       assert.ok(kill[0]!.label.split('\n').includes(line), `${line} in ${kill[0]!.label}`);
     }
-    // DELETE → Exited from 11 states is a note on Exited; Pending's own DELETE edge is folded too.
+    // DELETE → Exited from 9 states is a note on Exited (RunContainerError and PostStartHookError
+    // decide at once and wait for nothing); Pending's own DELETE edge is folded too.
     const del = cm.folded.find((f) => f.eventType === 'DELETE' && f.target === 'container.Exited');
-    assert.equal(del?.sources.length, 11);
+    assert.equal(del?.sources.length, 9);
     assert.ok(del?.sources.includes('container.CrashLoopBackOff'));
     assert.deepEqual(cm.nodes.get('container.Exited')?.folded, cm.folded.filter((f) => f.target === 'container.Exited'));
     assert.ok(!cm.edges.some((e) => e.target === 'container.Exited' && e.transitions.some((t) => t.eventType === 'DELETE')));

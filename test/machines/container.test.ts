@@ -64,13 +64,18 @@ describe('startContainer steps', () => {
     let failPulls = true;
     const h = await new Harness(oneContainer(), {
       podWorkerRetryMs: 5_000,
-      fail: (call) => (call === 'PullImage' && failPulls ? Object.assign(new Error('rpc'), { details: 'failed to pull: registry unreachable' }) : undefined),
+      // A CRI NotFound, as a registry without the image answers.
+      fail: (call) =>
+        call === 'PullImage' && failPulls
+          ? Object.assign(new Error('rpc'), { code: 5, method: 'ImageService/PullImage', details: 'failed to pull: registry unreachable' })
+          : undefined,
     }).start();
     assert.equal(h.containerState('app'), 'ErrImagePull');
     assert.deepEqual(h.eventReasons(), ['Pulling', 'Failed', 'Failed']);
-    assert.equal(h.events[1]!.message, 'Failed to pull image "busybox:1.36": failed to pull: registry unreachable');
+    // image_manager.go prints the error with %v: Go's status text.
+    assert.equal(h.events[1]!.message, 'Failed to pull image "busybox:1.36": rpc error: code = NotFound desc = failed to pull: registry unreachable');
     assert.equal(h.events[2]!.message, 'Error: ErrImagePull');
-    assert.equal(h.status().containerStatuses![0]!.state.waiting?.message, 'failed to pull: registry unreachable');
+    assert.equal(h.status().containerStatuses![0]!.state.waiting?.message, 'rpc error: code = NotFound desc = failed to pull: registry unreachable');
     // The next sync (5 s) is inside the 10 s image back-off: no PullImage.
     await h.advance(5_000);
     assert.equal(h.containerState('app'), 'ImagePullBackOff');
@@ -78,6 +83,11 @@ describe('startContainer steps', () => {
     assert.deepEqual(h.eventReasons().slice(3), ['BackOff', 'Failed']);
     assert.equal(h.events[3]!.message, 'Back-off pulling image "busybox:1.36"');
     assert.equal(h.events[4]!.message, 'Error: ImagePullBackOff');
+    // Since 1.32 the waiting message names the last failure; the event above does not.
+    assert.equal(
+      h.status().containerStatuses![0]!.state.waiting?.message,
+      'Back-off pulling image "busybox:1.36": ErrImagePull: rpc error: code = NotFound desc = failed to pull: registry unreachable',
+    );
     failPulls = false;
     await h.advance(5_000);
     assert.equal(h.callNames().filter((c) => c === 'PullImage').length, 2);
@@ -101,22 +111,28 @@ describe('startContainer steps', () => {
     assert.equal(h.containerState('app'), 'Running');
   });
 
-  test('StartContainer failure: RunContainerError, last state StartError exit 128, then restart', async () => {
+  test('StartContainer failure: RunContainerError, last state StartError exit 128; the first restart is immediate, then 10 s', async () => {
     let fail = true;
     const h = await new Harness(oneContainer(), {
       images: ['busybox:1.36'],
       podWorkerRetryMs: 10_000,
       fail: (call) => (call === 'StartContainer' && fail ? Object.assign(new Error('x'), { details: 'exec: "/nope": stat /nope: no such file or directory' }) : undefined),
     }).start();
-    assert.equal(h.containerState('app'), 'RunContainerError');
+    // The failed instance's exit syncs the pod at once: doBackOff has no entry yet, so
+    // attempt 1 follows without a pod-worker wait; its failure then backs off 10 s.
+    const creates = h.calls.filter((c) => c.call === 'CreateContainer');
+    assert.deepEqual(creates.map((c) => [c.at - T0, c.detail!['attempt']]), [[0, 0], [0, 1]]);
+    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
     const st = h.status().containerStatuses![0]!;
-    assert.equal(st.state.waiting?.reason, 'RunContainerError');
+    assert.equal(st.state.waiting?.reason, 'CrashLoopBackOff');
     assert.equal(st.lastState.terminated?.exitCode, 128);
     assert.equal(st.lastState.terminated?.reason, 'StartError');
     fail = false;
-    await h.advance(10_000);
+    await h.advance(9_750);
+    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    await h.advance(250);
     assert.equal(h.containerState('app'), 'Running');
-    assert.equal(h.containerContext('app').restartCount, 1);
+    assert.equal(h.containerContext('app').restartCount, 2);
   });
 });
 
@@ -234,26 +250,38 @@ describe('postStart', () => {
 `);
   const hookMessage = `Exec lifecycle hook ([sh -c exit 3]) for Container "app" in Pod "${POD}" failed - error: command 'sh -c exit 3' exited with 3: , message: ""`;
 
-  test('failure: FailedPostStartHook, Killing with message FailedPostStartHook, preStop runs, PostStartHookError with the hook message, then a restart', async () => {
+  test('failure: FailedPostStartHook, Killing with message FailedPostStartHook, preStop runs; attempt 1 at once, showing PostStartHookError while its hook runs', async () => {
+    let hookCalls = 0;
     const h = await new Harness(withHooks, {
       images: ['busybox:1.36'],
       podWorkerRetryMs: 10_000,
+      // The second attempt's hook takes 2 s, so the status during it can be read.
+      hookDurationMs: (i) => (i.hook === 'PostStart' && ++hookCalls === 2 ? 2_000 : 0),
       hookError: (i) => (i.hook === 'PostStart' ? hookMessage : undefined),
     }).start();
-    assert.deepEqual(h.eventReasons(), ['Pulled', 'Created', 'Started', 'FailedPostStartHook', 'Killing']);
+    assert.deepEqual(h.eventReasons().slice(0, 5), ['Pulled', 'Created', 'Started', 'FailedPostStartHook', 'Killing']);
     assert.equal(h.events[3]!.message, 'PostStartHook failed');
     assert.equal(h.events[3]!.type, 'Warning');
     assert.equal(h.events[4]!.message, 'FailedPostStartHook');
-    assert.deepEqual(h.callNames().slice(-3), ['RunHandler PostStart', 'RunHandler PreStop', 'StopContainer']);
-    assert.equal(h.containerState('app'), 'PostStartHookError');
+    assert.deepEqual(h.callNames().slice(1, 9), ['ImageStatus', 'CreateContainer', 'StartContainer', 'RunHandler PostStart', 'RunHandler PreStop', 'StopContainer', 'ImageStatus', 'CreateContainer']);
+    // Pod grace 30 s, preStop took 0 s: StopContainer gets 30.
+    assert.equal(h.calls.find((c) => c.call === 'StopContainer')!.detail!['timeout'], 30);
+    // Attempt 1 runs its hook: the kubelet's worker is blocked there, the reason cache shows
+    // the first failure.
+    assert.deepEqual(h.startTimes('app'), [0, 0]);
+    assert.equal(h.containerState('app'), 'PostStartRunning');
     const st = h.status().containerStatuses![0]!;
     assert.equal(st.state.waiting?.reason, 'PostStartHookError');
     assert.equal(st.state.waiting?.message, hookMessage);
-    // Pod grace 30 s, preStop took 0 s: StopContainer gets 30.
-    assert.equal(h.calls.find((c) => c.call === 'StopContainer')!.detail!['timeout'], 30);
-    await h.advance(10_000);
-    assert.equal(h.startTimes('app').length, 2);
+    assert.equal(st.started, false);
     assert.equal(h.containerContext('app').restartCount, 1);
+    await h.advance(2_000);
+    // Attempt 1 failed too: now the back-off (10 s from its exit) holds attempt 2.
+    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    await h.advance(9_750);
+    assert.equal(h.startTimes('app').length, 2);
+    await h.advance(250);
+    assert.equal(h.startTimes('app').length, 3);
   });
 
   test('under OnFailure a container that exits 0 on the hook-failure kill is not restarted (kubelet behaviour, cf. kubernetes#109537)', async () => {
@@ -299,7 +327,10 @@ describe('postStart', () => {
     await h.advance(4_999, 1_000);
     assert.equal(h.containerState('app'), 'PostStartRunning');
     await h.advance(1);
-    assert.equal(h.containerState('app'), 'PostStartHookError');
+    // Killed and restarted at once; attempt 1's hook runs, the reason cache shows the timeout.
+    assert.equal(h.containerState('app'), 'PostStartRunning');
+    assert.equal(h.containerContext('app').restartCount, 1);
+    assert.equal(h.status().containerStatuses![0]!.state.waiting!.reason, 'PostStartHookError');
     assert.match(h.status().containerStatuses![0]!.state.waiting!.message!, /timed out after 5000 ms/);
   });
 });

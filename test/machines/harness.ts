@@ -30,6 +30,8 @@ export interface HarnessOptions {
   hookError?: (input: RunHandlerInput) => string | undefined;
   /** Exit code of a container stopped by StopContainer (137 = SIGKILL; 0 = it trapped SIGTERM). */
   stopExitCode?: number;
+  /** How long (simulated ms) StopContainer takes for a container; default 0. */
+  stopDurationMs?: (name: string | undefined) => number;
 }
 
 export async function flush(rounds = 5): Promise<void> {
@@ -117,6 +119,9 @@ export class Harness {
         stopContainer: fromPromise(async ({ input }) => {
           const inst = this.instances.get(input.containerId);
           this.log('StopContainer', { name: inst?.name, timeout: input.timeoutSeconds });
+          this.maybeFail('StopContainer', { name: inst?.name });
+          const stopMs = this.opts.stopDurationMs?.(inst?.name) ?? 0;
+          if (stopMs > 0) await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), stopMs));
           if (!inst) throw Object.assign(new Error('not found'), { name: 'CriNotFoundError', at: clock.now() });
           if (inst.state === 'running') {
             inst.state = 'exited';
@@ -147,6 +152,12 @@ export class Harness {
         }),
         removePodSandbox: fromPromise(async ({ input }) => {
           this.log('RemovePodSandbox', { ids: input.sandboxIds });
+        }),
+        removeContainers: fromPromise(async ({ input }) => {
+          for (const id of input.containerIds) {
+            this.log('RemoveContainer', { id });
+            this.instances.delete(id);
+          }
         }),
       },
     });

@@ -78,7 +78,7 @@ describe('pod start order', () => {
 });
 
 describe('pod termination', () => {
-  test('deletion: regular containers killed in parallel, then sidecars in reverse order, then StopPodSandbox and RemovePodSandbox', async () => {
+  test('deletion: every kill starts at once (Killing for all), sidecars stop after the regular containers in reverse order, then StopPodSandbox and RemovePodSandbox', async () => {
     const h = await new Harness(initSidecarPod(), { images: ['busybox:1.36'] }).start();
     await h.exit('init-a', 0);
     await h.exit('init-b', 0);
@@ -89,7 +89,9 @@ describe('pod termination', () => {
     assert.deepEqual(tail, ['StopPodSandbox', 'RemovePodSandbox']);
     assert.equal(h.podTopState(), 'Removed');
     const killing = h.events.filter((e) => e.reason === 'Killing').map((e) => e.fieldPath);
-    assert.deepEqual(killing, ['spec.containers{app}', 'spec.containers{worker}', 'spec.initContainers{sidecar-2}', 'spec.initContainers{sidecar-1}']);
+    // kuberuntime_termination_order.go: killContainer runs for every container at once, so all
+    // Killing events come with the deletion; only the sidecars' StopContainer waits.
+    assert.deepEqual([...killing].sort(), ['spec.containers{app}', 'spec.containers{worker}', 'spec.initContainers{sidecar-1}', 'spec.initContainers{sidecar-2}']);
     // Since 1.27 a deleted pod reports a terminal phase.
     assert.ok(['Failed', 'Succeeded'].includes(h.status().phase!));
   });
@@ -136,11 +138,15 @@ describe('sandbox', () => {
     const h = await new Harness(simple('Always'), {
       images: ['busybox:1.36'],
       podWorkerRetryMs: 10_000,
-      fail: (call) => (call === 'RunPodSandbox' && fail ? Object.assign(new Error('x'), { details: 'network plugin not ready' }) : undefined),
+      fail: (call) =>
+        call === 'RunPodSandbox' && fail
+          ? Object.assign(new Error('x'), { code: 2, method: 'RuntimeService/RunPodSandbox', details: 'network plugin not ready' })
+          : undefined,
     }).start();
     assert.equal(h.podTopState(), 'SandboxCreateFailed');
     assert.equal(h.events[0]!.reason, 'FailedCreatePodSandBox');
-    assert.equal(h.events[0]!.message, 'Failed to create pod sandbox: network plugin not ready');
+    // SyncPod step 4 prints the CRI error with %v.
+    assert.equal(h.events[0]!.message, 'Failed to create pod sandbox: rpc error: code = Unknown desc = network plugin not ready');
     assert.equal(h.events[0]!.fieldPath, undefined);
     const st = h.status();
     assert.equal(st.phase, 'Pending');
