@@ -887,9 +887,12 @@ export const containerMachine = setup({
     CreateContainerConfigError: syncErrorState('CreateContainerConfigError'),
     CreateContainerError: syncErrorState('CreateContainerError'),
 
-    /** startContainer step 3: StartContainer. */
+    /**
+     * startContainer step 3: StartContainer. The kubelet creates and starts within one sync,
+     * so its status never shows this instance as created: still ContainerCreating.
+     */
     Created: {
-      meta: { status: 'waiting', reason: '' },
+      meta: { status: 'waiting', reason: 'ContainerCreating' },
       entry: ['removeStaleInstances'],
       always: {
         // Deleted while it was being created: kill the created instance, no restart.
@@ -1261,14 +1264,11 @@ export const containerMachine = setup({
         { type: 'cacheStartError', params: { reason: 'CrashLoopBackOff' } },
         { type: 'record', params: ({ context }) => ({ type: 'Warning', reason: msg.EventReason.BackOff, message: msg.backOffRestartMessage(context.container.name, context.podRef) }) },
       ],
-      after: {
-        backOffRemaining: [
-          // The next sync judges the newest exited instance afresh: a kill-and-restart held
-          // here whose instance exited 0 under OnFailure is not restarted (kubernetes#109537).
-          { guard: 'shouldNotRestart', target: 'Exited', actions: 'reachBackOffDeadline' },
-          { target: 'Restarting', actions: 'reachBackOffDeadline' },
-        ],
-      },
+      // The killed instance's exit syncs the pod at once, and that sync judges it afresh: a
+      // kill-and-restart held here whose instance exited 0 under OnFailure is not restarted,
+      // and the pod may complete (kubernetes#109537).
+      always: { guard: 'shouldNotRestart', target: 'Exited' },
+      after: { backOffRemaining: { target: 'Restarting', actions: 'reachBackOffDeadline' } },
       on: {
         DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
         // An image change is a new back-off key: restart at once.

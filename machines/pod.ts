@@ -157,8 +157,14 @@ function killPodStates(then: '#pod.Finished' | '#pod.Removing') {
         },
         'scheduleRetry',
       ],
+      // The failed sync is retried at the pod worker's next sync: the one the PLEG triggers
+      // when it sees the sandbox stopped (generic.go relists sandboxes as containers), or
+      // the 10–15 s requeue after the error, whichever comes first.
       after: { podWorkerRetry: { target: 'KillingContainers', actions: ['reachRetryDeadline', 'clearKillFailures'] } },
-      on: { RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' } },
+      on: {
+        RESUME: { target: 'KillFailed', reenter: true, actions: 'observe' },
+        'RUNTIME.SANDBOX': { guard: 'isOwnSandbox', target: 'KillingContainers', actions: ['observe', 'clearKillFailures'] },
+      },
     },
   } as const;
 }
@@ -199,6 +205,9 @@ export const podMachine = setup({
     everyKillReturned: ({ context }) =>
       allSpecContainers(context.pod).every((c) => isDown(context, c.name) || context.killFailures.some((f) => f.container === c.name)),
     someKillFailed: ({ context }) => context.killFailures.length > 0,
+    /** The PLEG saw one of this pod's sandboxes change. */
+    isOwnSandbox: ({ context, event }) =>
+      event.type === 'RUNTIME.SANDBOX' && (event.sandboxId === context.sandbox?.id || context.oldSandboxIds.includes(event.sandboxId)),
     allContainersDown: ({ context }) => allSpecContainers(context.pod).every((c) => isDown(context, c.name)),
     isDeleting: ({ context }) => !!context.deletion,
     /** The init container being run exited 0 and will not run again. */

@@ -3,6 +3,7 @@
 // state from the PLEG, and turns what they do into Kubernetes-shaped streams:
 // Events (counted as the kubelet's recorder does), PodStatus changes, and
 // chart transitions.
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
@@ -18,6 +19,11 @@ import { EventRecorder, podReference } from './k8s/events.js';
 import type { Event, Pod, PodStatus } from './k8s/types.js';
 import { Pleg, type PlegEvent } from './pleg.js';
 import { podStatusFrom, topState } from './status.js';
+import type { EventRecord } from '../machines/types.js';
+import { DEFAULT_ROOT_DIR, podLogDirectory } from './kuberuntime/config.js';
+import { criRuntimeIgnores, embeddedRuntimeIgnores, UNSUPPORTED_FIELDS_REASON, unsupportedFieldsMessage } from './kuberuntime/limits.js';
+import { tearDownPodVolumes } from './volumes/index.js';
+import { ContainerLogManager, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from './node/container-logs.js';
 
 export interface TransitionRecord {
   kind: 'Transition';
@@ -50,6 +56,8 @@ export interface RuntimeManagerOptions {
   clock?: Clock;
   /** Root of pod log directories (the kubelet's /var/log/pods). */
   podLogsDir?: string;
+  /** The kubelet's --root-dir: `pods/<uid>` holds a pod's volumes, removed with the pod (default: <tmp>/statelet/kubelet). */
+  rootDir?: string;
   /** PLEG relist period (default 1000 ms). 0 disables the PLEG (tests drive RUNTIME events). */
   relistPeriodMs?: number;
   /** Crash-loop back-off knobs (KEP-4603): initial and maximum restart delay. */
@@ -68,6 +76,39 @@ export interface RuntimeManagerOptions {
   runtimeName?: string;
   random?: () => number;
   log?: (msg: string) => void;
+  /**
+   * Container log rotation (the kubelet's containerLogMaxSize / containerLogMaxFiles): a running
+   * container's log is rotated once it reaches this many bytes (default 10 MiB; <= 0 disables).
+   */
+  containerLogMaxSize?: number;
+  /** At most this many log files per container, the live one included (default 5, >= 2). */
+  containerLogMaxFiles?: number;
+  /** How often logs are checked for rotation (the kubelet's containerLogMonitorInterval, 10 s). */
+  containerLogMonitorMs?: number;
+  /** Remove a pod's log directory once the pod is removed (default true, as the kubelet's pod GC). */
+  removePodLogs?: boolean;
+}
+
+/** How addPod starts a pod: fresh from its spec (the default), or restored from a snapshot. */
+export interface AddPodOptions {
+  /**
+   * A persisted pod-actor snapshot (getPersistedSnapshot(), possibly reconciled with the
+   * runtime). The actor is restored from it, then sent RESUME so absolute deadlines re-arm.
+   */
+  snapshot?: Snapshot<unknown>;
+  /** status.startTime, when the pod started earlier than now (a restored pod). */
+  startTime?: number;
+  /** The last status published before a restart (phase stickiness, condition times). */
+  previousStatus?: PodStatus;
+  /** Drops chart events that would only repeat what already happened (an adopted instance's replayed start). */
+  filterEvent?: (ev: EventRecord) => boolean;
+  /** Runs once the restored actor has started, before RESUME (to send it runtime facts). */
+  afterStart?: (actor: Actor<typeof podMachine>) => void;
+}
+
+export interface PodRemovedRecord {
+  pod: Pod;
+  status: PodStatus;
 }
 
 interface PodEntry {
@@ -93,6 +134,13 @@ export class RuntimeManager {
   readonly transitions$ = new Subject<TransitionRecord>();
   /** Every change of a probe's thresholded result (liveness, readiness, startup). */
   readonly probes$ = new Subject<ProbeResultRecord>();
+  /** A pod's actor (or one of its containers) changed: uid, at most once per turn of the event loop. */
+  readonly changes$ = new Subject<string>();
+  /**
+   * A pod's removal completed; emitted synchronously before its actor and state are released
+   * and its log directory removed (read what you need from the logs here).
+   */
+  readonly removed$ = new Subject<PodRemovedRecord>();
   readonly recorder: EventRecorder;
   private readonly pods = new Map<string, PodEntry>();
   private readonly pleg?: Pleg;
@@ -104,6 +152,14 @@ export class RuntimeManager {
   private readonly lastValues = new Map<string, string>();
   private readonly rootLabels = new Map<string, string>();
   private dirty: PodEntry[] = [];
+  /** Final statuses of pods removed lately, so deletePod/whenRemoved still answer for them (bounded). */
+  private readonly finished = new Map<string, PodStatus>();
+  private readonly logManager?: ContainerLogManager;
+  private readonly podLogsDir: string;
+  private readonly rootDir: string;
+  /** Volume teardowns still running (close() waits for them). */
+  private readonly cleanups = new Set<Promise<void>>();
+  private embedded = false;
 
   constructor(private readonly opts: RuntimeManagerOptions) {
     if (!opts.client && !opts.endpoint) throw new Error('RuntimeManager: give a CRI client or an endpoint');
@@ -112,8 +168,10 @@ export class RuntimeManager {
     this.clock = opts.clock ?? realClock;
     this.recorder = new EventRecorder({ now: () => this.clock.now() });
     this.runtimeName = opts.runtimeName ?? 'cri';
+    this.podLogsDir = opts.podLogsDir ?? join(tmpdir(), 'statelet', 'pods');
+    this.rootDir = opts.rootDir ?? DEFAULT_ROOT_DIR;
     const actors = {
-      ...createRuntimeActors({ client: this.client, clock: this.clock, podLogsDir: opts.podLogsDir ?? join(tmpdir(), 'statelet', 'pods') }),
+      ...createRuntimeActors({ client: this.client, clock: this.clock, podLogsDir: this.podLogsDir, rootDir: this.rootDir }),
       ...opts.actors,
     };
     const container = containerMachine.provide({
@@ -148,20 +206,40 @@ export class RuntimeManager {
       this.pleg = new Pleg({ client: this.client, clock: this.clock, periodMs: opts.relistPeriodMs ?? 1000, log: opts.log });
       this.plegSub = this.pleg.events$.subscribe((ev) => this.onPleg(ev));
     }
+    const maxSize = opts.containerLogMaxSize ?? DEFAULT_CONTAINER_LOG_MAX_SIZE;
+    if (maxSize > 0) {
+      this.logManager = new ContainerLogManager({
+        client: this.client,
+        maxSize,
+        maxFiles: opts.containerLogMaxFiles ?? DEFAULT_CONTAINER_LOG_MAX_FILES,
+        periodMs: opts.containerLogMonitorMs,
+        // Only this manager's pods: another manager (or tool) on the same runtime rotates its own.
+        owns: (uid) => this.pods.has(uid),
+        log: opts.log,
+      });
+    }
   }
 
   /** Checks the runtime answers (Version), learns its name, and starts the PLEG. */
   async start(): Promise<void> {
     const v = await this.client.version();
     if (!this.opts.runtimeName) this.runtimeName = v.runtimeName === 'statelet-embedded' ? 'statelet' : v.runtimeName;
+    this.embedded = v.runtimeName === 'statelet-embedded';
     this.pleg?.start();
+    this.logManager?.start();
+  }
+
+  /** One PLEG relist now (after adopting pods, so their instances' news arrives at once). */
+  relist(): Promise<void> {
+    return this.pleg?.relist() ?? Promise.resolve();
   }
 
   /** Starts a pod; resolves its uid. The pod must be defaulted and valid (see loadPod). */
-  addPod(pod: Pod): string {
+  addPod(pod: Pod, add: AddPodOptions = {}): string {
     const uid = pod.metadata.uid;
     if (!uid) throw new Error('addPod: metadata.uid is required (loadPod/applyDefaults sets one)');
     if (this.pods.has(uid)) throw new Error(`addPod: pod ${uid} already exists`);
+    this.finished.delete(uid);
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
     // The kubelet's pod worker requeues errors after 10 s plus up to 50 % jitter.
@@ -181,6 +259,7 @@ export class RuntimeManager {
       input: { pod, now, config },
       clock: this.clock as never,
       inspect: this.inspect,
+      ...(add.snapshot ? { snapshot: add.snapshot as never } : {}),
     });
     let resolveRemoved!: (s: PodStatus) => void;
     const removed = new Promise<PodStatus>((r) => (resolveRemoved = r));
@@ -189,7 +268,8 @@ export class RuntimeManager {
       label,
       actor,
       pod,
-      startTime: now,
+      startTime: add.startTime ?? now,
+      lastStatus: add.previousStatus,
       dirty: false,
       watched: new Set(),
       removed,
@@ -198,6 +278,7 @@ export class RuntimeManager {
     this.pods.set(uid, entry);
     this.rootLabels.set(actor.sessionId, label);
     actor.on('k8s.event', (e) => {
+      if (add.filterEvent && !add.filterEvent(e.event)) return;
       const ref = podReference(entry.pod);
       if (e.event.fieldPath) ref.fieldPath = e.event.fieldPath;
       this.events$.next(this.recorder.recordRef(ref, e.event.type, e.event.reason, e.event.message));
@@ -216,13 +297,46 @@ export class RuntimeManager {
       error: (err) => this.opts.log?.(`pod ${label}: actor error: ${(err as Error).message}`),
       complete: () => {
         this.flushStatus(entry);
+        this.release(entry);
         resolveRemoved(entry.lastStatus ?? {});
       },
     });
     // The first status (phase Pending) goes out before the charts make their first move.
     this.flushStatus(entry);
     actor.start();
+    if (!add.snapshot) this.reportUnsupportedFields(pod);
+    if (add.snapshot) {
+      add.afterStart?.(actor);
+      // XState drops pending `after` timers on restore: the charts re-arm them from their deadlines.
+      actor.send({ type: 'RESUME', at: this.clock.now() });
+    }
     return uid;
+  }
+
+  /**
+   * A removed pod lets go of everything it held: its actor, its status, and (unless
+   * removePodLogs is false) its log directory, as the kubelet's pod GC removes
+   * /var/log/pods/<ns>_<name>_<uid>.
+   */
+  private release(entry: PodEntry): void {
+    if (this.pods.get(entry.uid) !== entry) return;
+    const status = entry.lastStatus ?? {};
+    this.removed$.next({ pod: entry.pod, status });
+    entry.subscription.unsubscribe();
+    this.pods.delete(entry.uid);
+    this.rootLabels.delete(entry.actor.sessionId);
+    this.finished.set(entry.uid, status);
+    if (this.finished.size > 1000) this.finished.delete(this.finished.keys().next().value!);
+    if (this.opts.removePodLogs !== false) {
+      const dir = podLogDirectory(this.podLogsDir, entry.pod);
+      void rm(dir, { recursive: true, force: true }).catch((err) => this.opts.log?.(`removing ${dir} failed: ${(err as Error).message}`));
+    }
+    // The pod's directory (emptyDir volumes, /etc/hosts, termination-message files) goes with the pod.
+    const cleanup = tearDownPodVolumes(this.rootDir, entry.uid)
+      .catch((err) => this.opts.log?.(`removing the volumes of pod ${entry.label} failed: ${(err as Error).message}`))
+      .finally(() => this.cleanups.delete(cleanup));
+    this.cleanups.add(cleanup);
+    this.changes$.next(entry.uid);
   }
 
   /** Applies a new spec (a static manifest edit): image changes restart that container. */
@@ -237,6 +351,8 @@ export class RuntimeManager {
    * given, else terminationGracePeriodSeconds; force = the force-delete semantics.
    */
   deletePod(uid: string, opts: { gracePeriodSeconds?: number; force?: boolean } = {}): Promise<PodStatus> {
+    const done = this.finished.get(uid);
+    if (done && !this.pods.has(uid)) return Promise.resolve(done);
     const entry = this.mustGet(uid);
     entry.actor.send({ type: 'DELETE', gracePeriodSeconds: opts.gracePeriodSeconds, force: opts.force, at: this.clock.now() });
     return entry.removed;
@@ -244,7 +360,14 @@ export class RuntimeManager {
 
   /** Resolves with the last status once the pod actor is done (after deletion). */
   whenRemoved(uid: string): Promise<PodStatus> {
+    const done = this.finished.get(uid);
+    if (done && !this.pods.has(uid)) return Promise.resolve(done);
     return this.mustGet(uid).removed;
+  }
+
+  /** Whether the manager holds this pod (it is released once its removal completes). */
+  hasPod(uid: string): boolean {
+    return this.pods.has(uid);
   }
 
   getStatus(uid: string): PodStatus | undefined {
@@ -270,12 +393,22 @@ export class RuntimeManager {
   async close(): Promise<void> {
     this.pleg?.stop();
     this.plegSub?.unsubscribe();
+    this.logManager?.stop();
     for (const e of this.pods.values()) {
       e.subscription.unsubscribe();
       e.actor.stop();
     }
     this.pods.clear();
+    await Promise.allSettled([...this.cleanups]);
     if (this.ownsClient) this.client.close();
+  }
+
+  /** One Warning event per pod for the fields its runtime cannot honour (never dropped silently). */
+  private reportUnsupportedFields(pod: Pod): void {
+    const fields = this.embedded ? embeddedRuntimeIgnores(pod) : criRuntimeIgnores(pod);
+    if (!fields.length) return;
+    const runtime = this.embedded ? 'The embedded runtime' : 'statelet';
+    this.events$.next(this.recorder.record(pod, 'Warning', UNSUPPORTED_FIELDS_REASON, unsupportedFieldsMessage(runtime, fields)));
   }
 
   // ---------------------------------------------------------------- internals
@@ -308,7 +441,11 @@ export class RuntimeManager {
       setImmediate(() => {
         const batch = this.dirty;
         this.dirty = [];
-        for (const e of batch) if (e.dirty) this.flushStatus(e);
+        for (const e of batch) {
+          if (!e.dirty) continue;
+          this.flushStatus(e);
+          this.changes$.next(e.uid);
+        }
       });
     }
   }

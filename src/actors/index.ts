@@ -9,7 +9,12 @@ import type { ContainerStatus } from '../cri/types.js';
 import { realClock, type Clock } from '../clock.js';
 import * as msg from '../k8s/messages.js';
 import type { EphemeralContainer } from '../k8s/types.js';
-import { generateContainerConfig, generatePodSandboxConfig } from '../kuberuntime/config.js';
+import { DEFAULT_ROOT_DIR, generateContainerConfig, generatePodSandboxConfig } from '../kuberuntime/config.js';
+import { prepareContainerMounts } from '../kuberuntime/mounts.js';
+import { hostNodeInfo } from '../kuberuntime/node.js';
+
+/** Version().runtimeName of statelet's embedded runtime. */
+export const EMBEDDED_RUNTIME_NAME = 'statelet-embedded';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
 import { imageUserFromStatus, verifyRunAsNonRoot } from '../kuberuntime/security-context.js';
 import { runHandler } from './run-handler.js';
@@ -42,6 +47,8 @@ export interface RuntimeActorOptions {
   clock?: Clock;
   /** Root of the pod log directories (the kubelet's /var/log/pods). */
   podLogsDir: string;
+  /** The kubelet's --root-dir: pod directories (volumes, /etc/hosts, termination-message files). Default: beside podLogsDir. */
+  rootDir?: string;
 }
 
 const nsToMs = (ns: string | number | undefined): number | undefined => {
@@ -151,6 +158,23 @@ function stamp<T extends object>(err: T, clock: Clock): T {
 export function createRuntimeActors(opts: RuntimeActorOptions) {
   const { client } = opts;
   const clock = opts.clock ?? realClock;
+  const rootDir = opts.rootDir ?? DEFAULT_ROOT_DIR;
+  // The embedded runtime runs host processes and cannot mount: the kubelet's own mounts
+  // (/etc/hosts, the termination-message file) are generated only for other runtimes.
+  let runtimeName: Promise<string | undefined> | undefined;
+  const kubeletMounts = async (signal?: AbortSignal): Promise<boolean> => {
+    runtimeName ??= Promise.resolve()
+      .then(() => client.version({ version: 'v1' }, { signal }))
+      .then(
+        (v) => v.runtimeName,
+        () => {
+          runtimeName = undefined;
+          return undefined;
+        },
+      );
+    const name = await runtimeName;
+    return name !== undefined && name !== EMBEDDED_RUNTIME_NAME;
+  };
   const guard = async <T>(fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -196,7 +220,21 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
         }
         const denied = verifyRunAsNonRoot(pod, container, imageUserFromStatus(imageStatus));
         if (denied) throw new CreateContainerConfigError(denied);
-        const config = generateContainerConfig(pod, container, input.restartCount, container.image, { pidTargetId });
+        // Volumes (set up on the host) and mounts come first, as the kubelet's volume manager runs before SyncPod starts containers.
+        const node = hostNodeInfo();
+        const podIPs = input.sandbox.ip ? [input.sandbox.ip] : [];
+        let mounts;
+        try {
+          mounts = await prepareContainerMounts(pod, container, rootDir, { podIPs, node }, await kubeletMounts(signal));
+        } catch (err) {
+          throw configError(err);
+        }
+        let config;
+        try {
+          config = generateContainerConfig(pod, container, input.restartCount, container.image, { pidTargetId, podIPs, node, rootDir, mounts });
+        } catch (err) {
+          throw configError(err);
+        }
         const res = await client.createContainer(
           { podSandboxId: input.sandbox.id, config, sandboxConfig: input.sandbox.config },
           { signal },

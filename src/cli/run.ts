@@ -11,7 +11,8 @@ import { goDuration } from '../k8s/format.js';
 import { CriClient } from '../cri/client.js';
 import { RuntimeManager, type TransitionRecord } from '../manager.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
-import { startInspectionServer, type InspectionServer } from '../inspect/server.js';
+import { startInspection, type InspectionOptions, type InspectionSession } from '../inspect/session.js';
+import { addInspectOptions, inspectOptionsFrom } from './inspect-flags.js';
 import { topState } from '../status.js';
 import { podLogDirectory } from '../kuberuntime/config.js';
 
@@ -19,9 +20,8 @@ export interface RunOptions {
   runtimeEndpoint?: string;
   output: 'text' | 'json';
   gracePeriod?: number;
-  inspect?: number | true;
-  inspectHost?: string;
-  inspectAllowRemote?: boolean;
+  /** --inspect, --stately, --stately-url and their companions (src/cli/inspect-flags.ts). */
+  inspection?: InspectionOptions;
   stateDir?: string;
   podLogsDir?: string;
   runtimeRequestTimeout: number;
@@ -39,16 +39,13 @@ const seconds = (name: string) => (v: string) => {
 };
 
 export function registerRunCommand(program: Command, setExitCode: (code: number) => void): void {
-  program
+  const run = program
     .command('run')
     .description('run a pod from a v1 Pod manifest (YAML or JSON; - for stdin) until it ends or is deleted')
     .argument('<manifest>', 'path to the manifest, or - to read stdin')
     .option('--runtime-endpoint <endpoint>', 'CRI endpoint (unix:///path); default: start the embedded runtime in-process')
     .addOption(new Option('--output <format>', 'text: a live view; json: NDJSON Kubernetes objects on stdout').choices(['text', 'json']).default('text'))
     .option('--grace-period <seconds>', 'grace period for the deletion on the first SIGINT/SIGTERM (default: terminationGracePeriodSeconds)', seconds('--grace-period'))
-    .option('--inspect [port]', 'serve the visualizer and the Stately inspector WebSocket on 127.0.0.1 (port 0 or none: pick one)')
-    .option('--inspect-host <host>', 'address for --inspect (non-loopback needs --inspect-allow-remote)', '127.0.0.1')
-    .option('--inspect-allow-remote', 'allow --inspect-host to be a non-loopback address')
     .option('--state-dir <dir>', 'state directory of the embedded runtime (default: a fresh temporary directory)')
     .option('--pod-logs-dir <dir>', 'root of pod log directories (the kubelet\'s /var/log/pods)')
     .option('--runtime-request-timeout <seconds>', 'deadline for CRI calls (the kubelet\'s --runtime-request-timeout)', seconds('--runtime-request-timeout'), 120)
@@ -57,22 +54,13 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option('--hook-timeout <seconds>', 'fail postStart hooks that run longer than this (statelet extension; default 0 = no timeout, as the kubelet)', seconds('--hook-timeout'))
     .option('--pod-worker-retry <seconds>', 'retry period after a failed sync step that is not a back-off (kubelet: 10, plus up to 50% jitter)', seconds('--pod-worker-retry'))
     .option('--no-watch', 'do not watch the manifest file for changes')
-    .action(async (manifest: string, raw: Record<string, unknown>) => {
-      const inspectRaw = raw['inspect'];
-      let inspect: number | true | undefined;
-      if (inspectRaw === true) inspect = true;
-      else if (typeof inspectRaw === 'string') {
-        const n = Number(inspectRaw);
-        if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--inspect: expected a port number, got ${JSON.stringify(inspectRaw)}`);
-        inspect = n;
-      }
+    .action(async (manifest: string, raw: Record<string, unknown>, cmd: Command) => {
+      const inspection = inspectOptionsFrom(raw, cmd);
       const code = await runPod(manifest, {
         runtimeEndpoint: raw['runtimeEndpoint'] as string | undefined,
         output: raw['output'] as 'text' | 'json',
         gracePeriod: raw['gracePeriod'] as number | undefined,
-        inspect,
-        inspectHost: raw['inspectHost'] as string,
-        inspectAllowRemote: raw['inspectAllowRemote'] === true,
+        inspection,
         stateDir: raw['stateDir'] as string | undefined,
         podLogsDir: raw['podLogsDir'] as string | undefined,
         runtimeRequestTimeout: raw['runtimeRequestTimeout'] as number,
@@ -84,6 +72,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
       });
       setExitCode(code);
     });
+  addInspectOptions(run);
 }
 
 function readManifest(path: string): string {
@@ -120,22 +109,21 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     if (!json) err(`embedded runtime on ${endpoint} (containers run as host processes; see README)`);
   }
   const client = new CriClient({ endpoint, runtimeRequestTimeoutMs: opts.runtimeRequestTimeout * 1000 });
-  let inspector: InspectionServer | undefined;
-  if (opts.inspect !== undefined) {
-    inspector = await startInspectionServer({
-      port: opts.inspect === true ? 0 : opts.inspect,
-      host: opts.inspectHost,
-      allowRemote: opts.inspectAllowRemote,
-      log: (m) => err(m),
-    });
-    err(`inspector: ${inspector.url} (WebSocket ${inspector.wsUrl})`);
+  let inspection: InspectionSession;
+  try {
+    inspection = await startInspection(opts.inspection ?? {}, { log: (m) => err(m) });
+  } catch (e) {
+    err((e as Error).message);
+    client.close();
+    await runtime?.close();
+    return 1;
   }
   const podLogsDir = opts.podLogsDir ?? (runtime ? join(runtime.stateDir, 'pods') : join(tmpdir(), 'statelet-pods'));
   const manager = new RuntimeManager({
     client,
     podLogsDir,
     transitions: json,
-    inspect: inspector?.inspect,
+    inspect: inspection.inspect,
     backOff:
       opts.backoffInitial !== undefined || opts.backoffMax !== undefined
         ? { initialMs: opts.backoffInitial !== undefined ? opts.backoffInitial * 1000 : undefined, maxMs: opts.backoffMax !== undefined ? opts.backoffMax * 1000 : undefined }
@@ -144,11 +132,12 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     podWorkerRetryMs: opts.podWorkerRetry !== undefined ? opts.podWorkerRetry * 1000 : undefined,
     log: (m) => err(m),
   });
+  inspection.attach(manager);
 
   const cleanup = async () => {
     await manager.close();
     client.close();
-    await inspector?.close();
+    await inspection.close();
     await runtime?.close();
   };
 

@@ -129,6 +129,10 @@ export class CriClient {
     const t = req.timeout ?? 0;
     return this.call('runtime', 'ExecSync', req, t === 0 ? 0 : t * 1000 + this.runtimeRequestTimeoutMs, opts);
   }
+  /** Log rotation: the runtime closes the container's log file and opens a new one at the same path. */
+  reopenContainerLog(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.Empty> {
+    return this.call('runtime', 'ReopenContainerLog', req, this.runtimeRequestTimeoutMs, opts);
+  }
   containerStats(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.ContainerStatsResponse> {
     return this.call('runtime', 'ContainerStats', req, this.runtimeRequestTimeoutMs, opts);
   }

@@ -56,6 +56,15 @@ export interface InspectionHubStats {
   machines: number;
   clients: number;
   history: number;
+  /** Messages kept for late joiners with retain() (one per key: a pod's status). */
+  retained: number;
+}
+
+interface RetainedEntry {
+  sessionId: string | undefined;
+  msg: object;
+  /** JSON text, made when first needed. */
+  text?: string;
 }
 
 interface MachineEntry {
@@ -128,6 +137,7 @@ export class InspectionHub {
   private readonly clients = new Map<HubClient, boolean>();
   private readonly history: TransitionMessage[] = [];
   private historyStart = 0;
+  private readonly retained = new Map<string, RetainedEntry>();
   private pending: ActorEntry[] = [];
   private flushScheduled = false;
   private seq = 0;
@@ -177,7 +187,33 @@ export class InspectionHub {
       machines: this.machineKeys.size,
       clients: this.clients.size,
       history: this.history.length,
+      retained: this.retained.size,
     };
+  }
+
+  /**
+   * Sends a message (a `@statelet.*` fact that is not an XState event, such as
+   * a pod's v1 status) to the connected clients, and to every client that
+   * connects later until it is replaced (same key), forgotten, or its actor
+   * ends. Nothing is serialized while no client is connected.
+   */
+  retain(key: string, sessionId: string | undefined, msg: object): void {
+    if (this.closed) return;
+    const entry: RetainedEntry = { sessionId, msg };
+    this.retained.delete(key); // re-insert: replay keeps the order of the last updates
+    this.retained.set(key, entry);
+    // Entries of ended actors (deleted pods) go at the next replay; without clients, sweep now and then.
+    if (this.retained.size > 2 * this.actors.size + 64) {
+      for (const [k, r] of this.retained) if (r.sessionId !== undefined && !this.actors.has(r.sessionId)) this.retained.delete(k);
+    }
+    if (this.clients.size === 0) return;
+    if (sessionId) this.ensureAnnounced(sessionId);
+    entry.text = JSON.stringify(msg);
+    this.broadcastRaw(entry.text);
+  }
+
+  forget(key: string): void {
+    this.retained.delete(key);
   }
 
   close(): void {
@@ -186,6 +222,7 @@ export class InspectionHub {
     this.actors.clear();
     this.pending = [];
     this.history.length = 0;
+    this.retained.clear();
   }
 
   // ---- event handling ----
@@ -447,6 +484,17 @@ export class InspectionHub {
       send(definitions ? msg : { ...msg, definition: undefined });
     }
     for (const rec of this.historyInOrder()) send({ ...rec, replay: true });
+    for (const [key, r] of this.retained) {
+      if (r.sessionId !== undefined && !this.actors.has(r.sessionId)) {
+        this.retained.delete(key); // its actor is gone
+        continue;
+      }
+      try {
+        client.send((r.text ??= JSON.stringify(r.msg)));
+      } catch {
+        /* client gone */
+      }
+    }
     send({ type: '@statelet.synced', actors: live.length });
   }
 

@@ -100,6 +100,35 @@ export interface TransitionMessage {
   status: string;
   /** True when sent from the server's history on connect. */
   replay?: boolean;
+  /** Rebuilt from recorded state values (a replay): the chart path between them, not the live microstep. */
+  inferred?: boolean;
+}
+
+/**
+ * A pod's v1 PodStatus as statelet reports it (phase, conditions, container
+ * statuses), for the pod actor `sessionId`. Sent on every status change; a
+ * client that connects late gets the latest one of each live pod.
+ */
+export interface PodStatusMessage {
+  type: '@statelet.podStatus';
+  sessionId: string;
+  uid: string;
+  name: string;
+  namespace: string;
+  /** Epoch ms. */
+  time: number;
+  /** A v1 PodStatus (see src/k8s/types.ts). */
+  status: unknown;
+}
+
+/** A fact for an actor's timeline that its snapshots do not carry (a replayed probe failure). */
+export interface MarkerMessage {
+  type: '@statelet.marker';
+  sessionId: string;
+  /** Epoch ms. */
+  time: number;
+  kind: 'probe' | 'exit' | 'start' | 'backoff';
+  label: string;
 }
 
 /** First message on every connection. A client resets its model on it. */
@@ -123,7 +152,44 @@ export type ServerMessage =
   | MachineMessage
   | TransitionMessage
   | HelloMessage
-  | SyncedMessage;
+  | SyncedMessage
+  | PodStatusMessage
+  | MarkerMessage;
+
+// ---- replay (`statelet visualize <run.ndjson>`) ----
+
+/** A core/v1 Event line of a recorded run, with the time it was written at. */
+export interface ReplayEvent {
+  /** Epoch ms: when the line was written (estimated from the lines around it). */
+  at: number;
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  firstTimestamp?: string;
+  lastTimestamp?: string;
+  involvedObject?: { kind?: string; name?: string; namespace?: string; uid?: string; fieldPath?: string };
+}
+
+/**
+ * What the visualizer replays (served as /replay.json): the stream a live
+ * client would have received, rebuilt from a recorded `--output json` run.
+ * `preamble` is applied first (hello, machines, synced); each entry at its time.
+ */
+export interface ReplayData {
+  type: 'statelet.replay';
+  version: 1;
+  /** The file replayed. */
+  source: string;
+  /** Epoch ms of the first and last line. */
+  start: number;
+  end: number;
+  preamble: ServerMessage[];
+  entries: Array<{ at: number; msg: ServerMessage }>;
+  events: ReplayEvent[];
+  /** Counts of what was read, for the page's header. */
+  stats: { lines: number; transitions: number; events: number; statuses: number; skipped: number; inferred: number };
+}
 
 // ---- machine.toJSON() shape (the subset we read) ----
 

@@ -13,9 +13,10 @@ import { isIP } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { WebSocket, WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
 import { InspectionHub, type InspectionHubStats } from './hub.js';
+import { MAX_CLIENT_MESSAGE, pipeHubToSocket, wantsDefinitions } from './ws-client.js';
 
 export interface InspectionServerOptions {
   /** TCP port; 0 (default) picks a free one. */
@@ -31,6 +32,13 @@ export interface InspectionServerOptions {
   historySize?: number;
   /** A client whose unsent data exceeds this is dropped (it reconnects and resyncs). Default 8 MiB. */
   maxClientBufferBytes?: number;
+  /**
+   * Feed this hub instead of a new one (the Stately bridge and the visualizer
+   * then share one: every event is handled once). The server does not close it.
+   */
+  hub?: InspectionHub;
+  /** A recorded run to replay (`statelet visualize`): served as /replay.json, which switches the page to replay. */
+  replay?: string;
 }
 
 export interface InspectionServer {
@@ -40,12 +48,10 @@ export interface InspectionServer {
   wsUrl: string;
   /** Pass to `createActor(machine, { inspect })`. */
   inspect: (ev: InspectionEvent) => void;
+  hub: InspectionHub;
   close(): Promise<void>;
   stats(): InspectionHubStats;
 }
-
-/** Largest message a client may send; clients have nothing to say beyond small control messages. */
-const MAX_CLIENT_MESSAGE = 64 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -69,10 +75,37 @@ export function isLoopbackHost(host: string): boolean {
   return false;
 }
 
-function hostnameOf(hostHeader: string): string {
+/** The host part of a Host header (`[::1]:80` → `[::1]`). */
+export function hostnameOf(hostHeader: string): string {
   if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
   const i = hostHeader.lastIndexOf(':');
   return i >= 0 ? hostHeader.slice(0, i) : hostHeader;
+}
+
+/**
+ * DNS-rebinding guard: on loopback, only answer requests addressed to a
+ * loopback name, so a web page on another origin cannot read the stream
+ * through a hostname it controls.
+ */
+export function loopbackHostHeader(req: IncomingMessage): boolean {
+  const h = req.headers.host;
+  return h === undefined || isLoopbackHost(hostnameOf(h));
+}
+
+/**
+ * WebSockets are not bound by the same-origin policy: a browser client must
+ * come from a page this server served (its Origin is this server's own
+ * address). Clients that are not browsers send no Origin.
+ */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true; // not a browser
+  try {
+    const u = new URL(origin);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host === req.headers.host;
+  } catch {
+    return false;
+  }
 }
 
 function defaultStaticDir(): string | undefined {
@@ -107,27 +140,10 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
   }
   const staticDir = opts.staticDir ? resolve(opts.staticDir) : defaultStaticDir();
   const maxBuffered = opts.maxClientBufferBytes ?? 8 * 1024 * 1024;
-  const hub = new InspectionHub({ historySize: opts.historySize, log });
-
-  // DNS-rebinding guard: on loopback, only answer requests addressed to a
-  // loopback name, so a web page on another origin cannot read the stream
-  // through a hostname it controls.
-  const hostAllowed = (req: IncomingMessage): boolean => {
-    if (opts.allowRemote) return true;
-    const h = req.headers.host;
-    return h === undefined || isLoopbackHost(hostnameOf(h));
-  };
-  // WebSockets are not bound by the same-origin policy: a browser client must
-  // come from a page this server served.
-  const originAllowed = (req: IncomingMessage): boolean => {
-    const origin = req.headers.origin;
-    if (origin === undefined) return true; // not a browser
-    try {
-      return new URL(origin).host === req.headers.host;
-    } catch {
-      return false;
-    }
-  };
+  const ownHub = !opts.hub;
+  const hub = opts.hub ?? new InspectionHub({ historySize: opts.historySize, log });
+  const hostAllowed = (req: IncomingMessage): boolean => opts.allowRemote === true || loopbackHostHeader(req);
+  const replay = opts.replay !== undefined ? Buffer.from(opts.replay) : undefined;
 
   const server = createServer((req, res) => {
     serveStatic(req, res).catch(() => {
@@ -153,6 +169,11 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
       return;
     }
     if (path === '/') path = '/index.html';
+    if (path === '/replay.json' && replay) {
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(replay.length), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : replay);
+      return;
+    }
     const headers: Record<string, string> = {
       'Cache-Control': 'no-store',
       'X-Content-Type-Options': 'nosniff',
@@ -189,7 +210,7 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
 
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => {});
-    if (!hostAllowed(req) || !originAllowed(req)) {
+    if (!hostAllowed(req) || !sameOrigin(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
       return;
     }
@@ -197,65 +218,8 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
   });
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    let garbageLogged = false;
-    ws.on('error', () => {
-      /* e.g. a message over maxPayload: ws closes the socket itself */
-    });
-    let dead = false;
     // `?definitions=0`: the client draws from @statelet.machine, skip the per-actor Stately definition.
-    let definitions = true;
-    try {
-      definitions = new URL(req.url ?? '/', 'http://x').searchParams.get('definitions') !== '0';
-    } catch {
-      /* keep the default */
-    }
-    // One write per event-loop turn instead of one per message: cork the socket at the
-    // first message of a turn and flush it once the turn's inspection events are out.
-    const socket = (ws as unknown as { _socket?: Duplex })._socket;
-    let corked = false;
-    const uncork = (): void => {
-      corked = false;
-      socket?.uncork();
-    };
-    const remove = hub.addClient(
-      {
-        send(data) {
-          if (dead || ws.readyState !== WebSocket.OPEN) return;
-          if (ws.bufferedAmount > maxBuffered) {
-            // Dropping messages would leave the client with a wrong picture;
-            // cutting it off makes it reconnect and receive a fresh replay.
-            dead = true;
-            log('inspection client too slow, disconnecting it');
-            ws.terminate(); // 'close' follows and removes it from the hub
-            return;
-          }
-          if (!corked && socket && typeof socket.cork === 'function') {
-            corked = true;
-            socket.cork();
-            setImmediate(uncork);
-          }
-          ws.send(data);
-        },
-      },
-      { definitions },
-    );
-    ws.on('close', remove);
-    ws.on('message', (data, isBinary) => {
-      // Client messages are parsed as JSON and otherwise ignored: nothing a
-      // client sends can reach an actor.
-      let ok = !isBinary;
-      if (ok) {
-        try {
-          JSON.parse(String(data));
-        } catch {
-          ok = false;
-        }
-      }
-      if (!ok && !garbageLogged) {
-        garbageLogged = true;
-        log('inspection client sent a message that is not JSON; ignoring it');
-      }
-    });
+    pipeHubToSocket(hub, ws, { definitions: wantsDefinitions(req), maxBufferedBytes: maxBuffered, log });
   });
 
   await new Promise<void>((resolvePromise, reject) => {
@@ -277,10 +241,11 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
     url: `http://${urlHost}:${port}/`,
     wsUrl: `ws://${urlHost}:${port}/ws`,
     inspect: hub.inspect,
+    hub,
     stats: () => hub.stats(),
     close() {
       closing ??= new Promise<void>((done) => {
-        hub.close();
+        if (ownHub) hub.close();
         for (const ws of wss.clients) ws.terminate();
         wss.close();
         server.close(() => done());

@@ -5,69 +5,66 @@ import type { ContainerConfig, KeyValue, PodSandboxConfig } from '../cri/types.j
 import type { Container, Pod } from '../k8s/types.js';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.js';
 import { containerNamespaceOptions } from './security-context.js';
+import { tmpdir } from 'node:os';
+import type { Mount } from '../cri/types.js';
+import { expandVars, makeEnvironmentVariables, type PodRuntimeFacts } from './env.js';
+import { hostNodeInfo, type NodeInfo } from './node.js';
+import { generateLinuxContainerResources, generateSandboxResources } from './resources.js';
+import { kernelHostname, podDNSConfig, portMappings, readHostResolvConf, type ResolvConf } from './sandbox.js';
+import { containerSecurityContext, sandboxSecurityContext } from './security.js';
+
+export { expandVars };
+
+/** The kubelet's --root-dir when none is given (seccomp profiles and pod directories live under it). */
+export const DEFAULT_ROOT_DIR = join(tmpdir(), 'statelet', 'kubelet');
+
+/** What generateContainerConfig needs beyond the spec; every field has a default. */
+export interface ContainerConfigOptions {
+  /** pidTargetId: an ephemeral container's target, resolved to that container's current ID. */
+  pidTargetId?: string;
+  /** The sandbox's IPs (status.podIP(s) for the downward API). */
+  podIPs?: string[];
+  node?: NodeInfo;
+  /** The kubelet's --root-dir (seccomp Localhost profiles are under <root-dir>/seccomp). */
+  rootDir?: string;
+  /** Prepared by prepareContainerMounts (volumes set up on the host). */
+  mounts?: Mount[];
+}
+
+export interface SandboxConfigOptions {
+  /** The node's resolver configuration (default: /etc/resolv.conf, read on every call as the kubelet does). */
+  resolvConf?: ResolvConf;
+  node?: NodeInfo;
+}
 
 /** /var/log/pods/<namespace>_<name>_<uid>, under the configured root. */
 export function podLogDirectory(root: string, pod: Pod): string {
   return join(root, `${pod.metadata.namespace ?? 'default'}_${pod.metadata.name}_${pod.metadata.uid ?? ''}`);
 }
 
-export function generatePodSandboxConfig(pod: Pod, attempt: number, logRoot: string): PodSandboxConfig {
+export function generatePodSandboxConfig(pod: Pod, attempt: number, logRoot: string, opts: SandboxConfigOptions = {}): PodSandboxConfig {
   const hostNetwork = pod.spec.hostNetwork === true;
-  return {
+  const node = opts.node ?? hostNodeInfo();
+  const { securityContext, sysctls } = sandboxSecurityContext(pod);
+  const { resources, overhead } = generateSandboxResources(pod, node);
+  const config: PodSandboxConfig = {
     metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace ?? 'default', uid: pod.metadata.uid ?? '', attempt },
     // A host-network sandbox has no UTS namespace of its own: runtimes reject a hostname there.
-    hostname: hostNetwork ? '' : pod.metadata.name,
+    hostname: hostNetwork ? '' : kernelHostname(pod),
     logDirectory: podLogDirectory(logRoot, pod),
+    dnsConfig: podDNSConfig(pod, opts.resolvConf ?? readHostResolvConf()),
     labels: newPodLabels(pod),
     annotations: newPodAnnotations(pod),
-    linux: {
-      cgroupParent: '',
-      securityContext: { namespaceOptions: { network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } },
-    },
+    linux: { cgroupParent: '', securityContext, sysctls, overhead, resources },
   };
+  const ports = portMappings(pod);
+  if (ports.length) config.portMappings = ports;
+  return config;
 }
 
-/**
- * Kubernetes $(VAR) expansion (third_party/forked/golang/expansion): defined
- * variables are substituted, $$ escapes, undefined references stay as written.
- */
-export function expandVars(input: string, vars: Map<string, string>): string {
-  let out = '';
-  for (let i = 0; i < input.length; i++) {
-    const ch = input[i];
-    if (ch !== '$' || i + 1 >= input.length) {
-      out += ch;
-      continue;
-    }
-    const next = input[i + 1];
-    if (next === '$') {
-      out += '$';
-      i++;
-    } else if (next === '(') {
-      const close = input.indexOf(')', i + 2);
-      if (close === -1) {
-        out += input.slice(i);
-        break;
-      }
-      const name = input.slice(i + 2, close);
-      out += vars.has(name) ? vars.get(name)! : input.slice(i, close + 1);
-      i = close;
-    } else {
-      out += ch;
-    }
-  }
-  return out;
-}
-
+/** The container's static env (value and $(VAR) only; valueFrom needs the pod's runtime facts, see makeEnvironmentVariables). */
 export function containerEnvs(container: Container): KeyValue[] {
-  const vars = new Map<string, string>();
-  const envs: KeyValue[] = [];
-  for (const e of container.env ?? []) {
-    const value = expandVars(e.value ?? '', vars);
-    vars.set(e.name, value);
-    envs.push({ key: e.name, value });
-  }
-  return envs;
+  return makeEnvironmentVariables({ apiVersion: 'v1', kind: 'Pod', metadata: { name: '' }, spec: { containers: [container] } }, container);
 }
 
 export function generateContainerConfig(
@@ -75,26 +72,35 @@ export function generateContainerConfig(
   container: Container,
   restartCount: number,
   image: string,
-  /** pidTargetId: an ephemeral container's target, resolved to that container's current ID. */
-  opts: { pidTargetId?: string } = {},
+  opts: ContainerConfigOptions = {},
 ): ContainerConfig {
-  const vars = new Map(containerEnvs(container).map((kv) => [kv.key, kv.value]));
-  const hostNetwork = pod.spec.hostNetwork === true;
-  return {
+  const facts: PodRuntimeFacts = { podIPs: opts.podIPs ?? [], node: opts.node ?? hostNodeInfo() };
+  const envs = makeEnvironmentVariables(pod, container, facts);
+  const vars = new Map(envs.map((kv) => [kv.key, kv.value]));
+  const config: ContainerConfig = {
     metadata: { name: container.name, attempt: restartCount },
     image: { image },
     command: (container.command ?? []).map((s) => expandVars(s, vars)),
     args: (container.args ?? []).map((s) => expandVars(s, vars)),
     workingDir: container.workingDir ?? '',
-    envs: containerEnvs(container),
+    envs,
+    mounts: opts.mounts ?? [],
     labels: newContainerLabels(pod, container),
     annotations: newContainerAnnotations(pod, container, restartCount),
     // <containerName>/<restartCount>.log, relative to the sandbox log directory.
     logPath: join(container.name, `${restartCount}.log`),
+    stdin: container.stdin === true,
+    stdinOnce: container.stdinOnce === true,
+    tty: container.tty === true,
     linux: {
-      // The kubelet asks for a container PID namespace, so the app is PID 1 and the grace period applies;
-      // an ephemeral container with a target joins that container's (TARGET).
-      securityContext: { namespaceOptions: containerNamespaceOptions(pod, opts.pidTargetId) },
+      resources: generateLinuxContainerResources(pod, container, facts.node),
+      securityContext: {
+        ...containerSecurityContext(pod, container, opts.rootDir ?? DEFAULT_ROOT_DIR),
+        // The kubelet asks for a container PID namespace, so the app is PID 1 and the grace period applies;
+        // an ephemeral container with a target joins that container's (TARGET).
+        namespaceOptions: containerNamespaceOptions(pod, opts.pidTargetId),
+      },
     },
   };
+  return config;
 }

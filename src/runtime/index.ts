@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { lstat, mkdir, rm, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -71,12 +71,24 @@ async function prepareSocket(path: string): Promise<void> {
 /** Starts the embedded CRI v1 runtime (containers as host processes) on a unix socket. */
 export async function startEmbeddedRuntime(opts: EmbeddedRuntimeOptions & { killOnClose?: boolean } = {}): Promise<EmbeddedRuntime> {
   const log = opts.log ?? (() => {});
+  const madeStateDir = !opts.stateDir;
   const stateDir = resolve(opts.stateDir ?? mkdtempSync(join(tmpdir(), 'statelet-runtime-')));
-  await mkdir(stateDir, { recursive: true });
+  // The runtime runs commands as whoever runs it (root, often): its state and socket are
+  // the owner's only, whatever the umask.
+  await mkdir(stateDir, { recursive: true, mode: 0o700 });
+  await chmod(stateDir, 0o700);
   const sockPath = socketPathOf(opts.listen ?? `unix://${join(stateDir, 'statelet-runtime.sock')}`);
   const endpoint = `unix://${sockPath}`;
   const faults = new FaultEngine(opts.faults ?? []);
-  const core = new RuntimeCore({ stateDir, autoPullImages: opts.autoPullImages, log, killContainersOnExit: opts.killOnClose !== false });
+  const core = new RuntimeCore({
+    stateDir,
+    autoPullImages: opts.autoPullImages,
+    log,
+    killContainersOnExit: opts.killOnClose !== false,
+    // A temporary state dir we made holds nothing worth keeping once the containers are gone:
+    // if this process dies without close(), the launcher removes it after killing them.
+    removeOnExit: madeStateDir && opts.killOnClose !== false ? stateDir : undefined,
+  });
   await core.init();
   await prepareSocket(sockPath);
   const { server, endStreams } = buildCriServer(core, faults, log);
@@ -86,6 +98,9 @@ export async function startEmbeddedRuntime(opts: EmbeddedRuntimeOptions & { kill
     await core.close(opts.killOnClose !== false);
     throw new Error(`cannot listen on ${endpoint}: ${(err as Error).message}`);
   }
+  // Whoever can connect can run commands as this user: owner-only, whatever the umask.
+  // (The default socket also sits in the 0700 state dir, so the moment before chmod is closed too.)
+  await chmod(sockPath, 0o600);
   let closing: Promise<void> | null = null;
   return {
     endpoint,
@@ -107,7 +122,7 @@ export async function startEmbeddedRuntime(opts: EmbeddedRuntimeOptions & { kill
         await core.close(opts.killOnClose !== false);
         if (existsSync(sockPath)) await unlink(sockPath).catch(() => {});
         // A state dir we made ourselves, whose containers are gone, has nothing left to find again.
-        if (!opts.stateDir && opts.killOnClose !== false) await rm(stateDir, { recursive: true, force: true }).catch(() => {});
+        if (madeStateDir && opts.killOnClose !== false) await rm(stateDir, { recursive: true, force: true }).catch(() => {});
       })();
       return closing;
     },

@@ -8,7 +8,7 @@
 // their own process groups and live on (the next runtime finds them in /proc),
 // unless the runtime passed --kill-on-disconnect (killOnClose): then they go too.
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { LauncherReply, LauncherRequest, ExecRequest, SpawnRequest } from './launcher.js';
 
@@ -58,6 +58,9 @@ const running = new Set<number>();
  * the containers go with it instead of running on unwatched.
  */
 let killOnDisconnect = process.argv.includes('--kill-on-disconnect');
+/** A temporary state dir to remove after the kill, when the runtime died without closing. */
+const removeArg = process.argv.indexOf('--remove-on-disconnect');
+let removeOnDisconnect: string | undefined = removeArg >= 0 ? process.argv[removeArg + 1] : undefined;
 const signum = (sig: NodeJS.Signals | null): number => (sig ? (osConstants.signals as Record<string, number>)[sig] ?? 0 : 0);
 const send = (m: LauncherReply) => {
   if (process.connected) process.send!(m);
@@ -181,6 +184,7 @@ process.on('message', (m: LauncherRequest) => {
   if (m.op === 'spawn') void onSpawn(m);
   else if (m.op === 'exec') void onExec(m);
   else if (m.op === 'keepChildren') killOnDisconnect = false;
+  else if (m.op === 'closing') removeOnDisconnect = undefined;
   else if (m.op === 'cancelExec') {
     const c = execs.get(m.reqId);
     if (c?.pid) killGroup(c.pid);
@@ -188,10 +192,24 @@ process.on('message', (m: LauncherRequest) => {
 });
 // The runtime is gone (closed or crashed): leave the containers to the next
 // one, unless it asked for them to go with it. Exec'd commands always go.
-process.on('disconnect', () => {
+function shutDown(): never {
   for (const c of execs.values()) if (c.pid) killGroup(c.pid);
-  if (killOnDisconnect) for (const pid of running) killGroup(pid);
+  if (killOnDisconnect) {
+    for (const pid of running) killGroup(pid);
+    if (removeOnDisconnect) {
+      try {
+        rmSync(removeOnDisconnect, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+  }
   process.exit(0);
-});
+}
+process.on('disconnect', shutDown);
+// The launcher lives in its own process group, so these come only when aimed at it. Hang-ups
+// and interrupts belong to the runtime, which decides (its exit then reaches us as a disconnect).
 process.on('SIGINT', () => {});
-process.on('SIGTERM', () => process.exit(0));
+process.on('SIGHUP', () => {});
+// Told to stop: containers that must not outlive the runtime go first.
+process.on('SIGTERM', shutDown);

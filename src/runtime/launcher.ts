@@ -22,7 +22,13 @@ export interface ExecRequest {
   timeoutMs: number;
   maxOutput: number;
 }
-export type LauncherRequest = SpawnRequest | ExecRequest | { op: 'cancelExec'; reqId: number } | { op: 'keepChildren' };
+export type LauncherRequest =
+  | SpawnRequest
+  | ExecRequest
+  | { op: 'cancelExec'; reqId: number }
+  | { op: 'keepChildren' }
+  /** An orderly close: the runtime cleans up its own state dir. */
+  | { op: 'closing' };
 
 export type LauncherReply =
   | { op: 'spawned'; reqId: number; pid?: number; startTime?: string; error?: { code: string; message: string } }
@@ -71,15 +77,22 @@ export class Launcher {
     private readonly onExit: (pid: number, exitCode: number) => void,
     private readonly onLost: (reason: string) => void,
     private readonly killOnDisconnect = false,
+    /** With killOnDisconnect: a directory the launcher removes once it has killed the containers. */
+    private readonly removeOnDisconnect?: string,
   ) {
     this.startProc();
   }
 
   private startProc(): void {
-    const p = fork(new URL('./launcher-process.js', import.meta.url), this.killOnDisconnect ? ['--kill-on-disconnect'] : [], {
+    const args = this.killOnDisconnect ? ['--kill-on-disconnect', ...(this.removeOnDisconnect ? ['--remove-on-disconnect', this.removeOnDisconnect] : [])] : [];
+    const p = fork(new URL('./launcher-process.js', import.meta.url), args, {
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       execArgv: ['--max-old-space-size=128'],
+      // Its own process group: a signal to the runtime's group (a closed terminal's SIGHUP,
+      // Ctrl-C, `kill -9 -<pgid>`) does not reach it, so it outlives the runtime long enough
+      // to see the channel close and act (kill the containers, or leave them to the next runtime).
+      detached: true,
     });
     this.proc = p;
     p.on('message', (m: LauncherReply) => this.onMessage(m));
@@ -172,6 +185,7 @@ export class Launcher {
     this.proc = null;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const gone = new Promise<void>((r) => p.once('exit', () => r()));
+    if (p.connected) await new Promise<void>((r) => p.send({ op: 'closing' } satisfies LauncherRequest, () => r()));
     if (keepChildren && this.killOnDisconnect && p.connected) {
       await new Promise<void>((r) => p.send({ op: 'keepChildren' } satisfies LauncherRequest, () => r()));
     }

@@ -12,6 +12,8 @@ import { nowNs, rfc3339Nano } from './time.js';
  */
 
 /** containerd splits lines longer than 16 KiB into P(artial) records. */
+/** containerd creates CRI log files 0640, whatever the umask. */
+const LOG_FILE_MODE = 0o640;
 const MAX_LINE = 16 * 1024;
 
 /** Appends to one CRI log file; writes are serialized so records never interleave. */
@@ -26,17 +28,33 @@ export class LogWriter {
 
   /** Creates the file now (kubelet expects it to exist once the container started). */
   async open(): Promise<void> {
-    this.fh ??= open(this.path, 'a');
+    this.fh ??= open(this.path, 'a', LOG_FILE_MODE);
     await this.fh;
   }
 
   write(data: Buffer): void {
     this.chain = this.chain
       .then(async () => {
-        this.fh ??= open(this.path, 'a');
+        this.fh ??= open(this.path, 'a', LOG_FILE_MODE);
         await (await this.fh).write(data);
       })
       .catch(this.onError);
+  }
+
+  /**
+   * ReopenContainerLog: after everything queued is written, close the file and open a
+   * new one at the same path (the kubelet has just renamed the old one away).
+   */
+  reopen(): Promise<void> {
+    const done = this.chain.then(async () => {
+      const fh = this.fh;
+      this.fh = null;
+      if (fh) await (await fh).close().catch(() => {});
+      this.fh = open(this.path, 'a', LOG_FILE_MODE);
+      await this.fh;
+    });
+    this.chain = done.catch(this.onError);
+    return done;
   }
 
   async close(): Promise<void> {

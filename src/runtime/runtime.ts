@@ -123,6 +123,8 @@ export interface RuntimeCoreOptions {
    * run on, and a runtime started later on the same stateDir finds them again.
    */
   killContainersOnExit?: boolean;
+  /** With killContainersOnExit: a directory removed after that kill (a temporary state dir). */
+  removeOnExit?: string;
 }
 
 export type EventListener = (ev: cri.ContainerEventResponse) => void;
@@ -175,6 +177,7 @@ export class RuntimeCore {
   private readonly log: (m: string) => void;
   private readonly autoPull: boolean;
   private readonly killOnExit: boolean;
+  private readonly removeOnExit?: string;
   private readonly sandboxes = new Map<string, SandboxRt>();
   private readonly containers = new Map<string, ContainerRt>();
   private readonly sandboxNames = new Map<string, string>();
@@ -202,6 +205,7 @@ export class RuntimeCore {
     this.log = opts.log ?? (() => {});
     this.autoPull = opts.autoPullImages === true;
     this.killOnExit = opts.killContainersOnExit === true;
+    this.removeOnExit = opts.removeOnExit;
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -217,6 +221,7 @@ export class RuntimeCore {
       (pid, code) => this.onChildExit(pid, code),
       (reason) => this.onLauncherLost(reason),
       this.killOnExit,
+      this.removeOnExit,
     );
     for (const rec of await this.store.loadAll<SandboxRec>('sandboxes')) {
       this.sandboxes.set(rec.id, { rec, containers: new Set() });
@@ -634,6 +639,16 @@ export class RuntimeCore {
       throw notFound(`failed to get sandbox container task: no running task found: task ${sb.rec.id} not found: not found`);
     }
 
+    // No mount namespace: a container here sees the host's filesystem, so a mount cannot be honoured.
+    // The message names the mount and carries no container ID, so retries aggregate into one event.
+    const mounts = ((config.mounts as cri.Mount[] | undefined) ?? []).filter((m) => m && (m.containerPath || m.hostPath));
+    if (mounts.length > 0) {
+      const m = mounts[0]!;
+      const more = mounts.length > 1 ? ` (and ${mounts.length - 1} more)` : '';
+      throw unknownErr(
+        `the embedded runtime cannot mount ${JSON.stringify(str(m.hostPath))} at ${JSON.stringify(str(m.containerPath))}${more} for container ${JSON.stringify(name)}: it runs containers as host processes, without a mount namespace; run pods with volumes on containerd`,
+      );
+    }
     const id = newId();
     const argv = [...((config.command as string[] | undefined) ?? []), ...((config.args as string[] | undefined) ?? [])].map(String);
     if (argv.length === 0) {
@@ -1064,6 +1079,24 @@ export class RuntimeCore {
       stats.memory = { timestamp: ts, workingSetBytes: v, availableBytes: null, usageBytes: v, rssBytes: v };
     }
     return stats;
+  }
+
+  /**
+   * containerd's ReopenContainerLog: only for a running container; the log file (renamed
+   * away by the kubelet's rotation) is closed and a new one opened at the same path.
+   */
+  async reopenContainerLog(id: string): Promise<void> {
+    const c = this.mustContainer(id);
+    if (c.rec.state !== 'CONTAINER_RUNNING' || c.exitHandled) throw unknownErr('container is not running');
+    if (!c.rec.logPath) return;
+    c.writer ??= new LogWriter(c.rec.logPath, (err) => this.log(`writing log ${c.rec.logPath} failed: ${String(err)}`));
+    try {
+      await c.writer.reopen();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw unknownErr(`failed to create and open log file: ${(err as Error).message}`);
+      await mkdir(dirname(c.rec.logPath), { recursive: true });
+      await c.writer.reopen();
+    }
   }
 
   async containerStats(id: string): Promise<cri.ContainerStatsResponse> {

@@ -86,6 +86,7 @@ export function buildCriServer(core: RuntimeCore, faults: FaultEngine, log: (m: 
       core.execSync(String(r.containerId ?? ''), (r.cmd as string[] | undefined) ?? [], Number(r.timeout ?? 0), (fn) => call.once('cancelled', fn)),
     ),
     ContainerStats: unary('ContainerStats', (r) => core.containerStats(String(r.containerId ?? ''))),
+    ReopenContainerLog: unary('ReopenContainerLog', async (r) => (await core.reopenContainerLog(String(r.containerId ?? '')), {})),
     ListContainerStats: unary('ListContainerStats', (r) => core.listContainerStats(r.filter)),
     GetContainerEvents: (call: grpc.ServerWritableStream<Req, unknown>) => {
       let cancelled = false;

@@ -146,27 +146,28 @@ export async function checkHostPathType(path: string, type: string | undefined):
       return undefined;
     }
   };
-  let st = await stat();
-  switch (type ?? '') {
+  let type_ = type ?? '';
+  const st = await stat();
+  if (type_ === 'DirectoryOrCreate') {
+    if (!st) {
+      await fs.mkdir(path, { recursive: true, mode: 0o755 });
+      return;
+    }
+    type_ = 'Directory';
+  } else if (type_ === 'FileOrCreate') {
+    if (!st) {
+      const fh = await fs.open(path, fsConstants.O_CREAT | fsConstants.O_RDONLY, 0o644);
+      await fh.close();
+      return;
+    }
+    type_ = 'File';
+  }
+  switch (type_) {
     case '':
       return;
-    case 'DirectoryOrCreate':
-      if (!st) {
-        await fs.mkdir(path, { recursive: true, mode: 0o755 });
-        return;
-      }
-    // falls through
     case 'Directory':
       if (!st?.isDirectory()) throw new Error(`hostPath type check failed: ${path} is not a directory`);
       return;
-    case 'FileOrCreate':
-      if (!st) {
-        const fh = await fs.open(path, fsConstants.O_CREAT | fsConstants.O_RDONLY, 0o644);
-        await fh.close();
-        st = await stat();
-        return;
-      }
-    // falls through
     case 'File':
       if (!st?.isFile()) throw new Error(`hostPath type check failed: ${path} is not a file`);
       return;

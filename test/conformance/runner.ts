@@ -111,6 +111,12 @@ function release(): void {
 
 // ------------------------------------------------------------------ running
 
+/** Children still running; killed if the test process goes away first. */
+const children = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+
 const fmtT = (t: number) => `+${Math.round(t).toString().padStart(6)}ms`;
 
 function describeCall(o: Occ): string {
@@ -227,9 +233,11 @@ async function runNow(s: Scenario): Promise<ScenarioResult> {
 
   const args = [stateletBin(), 'run', manifestPath, '--output', 'json', '--runtime-endpoint', endpoint, '--pod-logs-dir', join(dir, 'logs'), ...(s.args ?? [])];
   const proc: ChildProcessWithoutNullStreams = spawn(process.execPath, args, { cwd: dir, env: { ...process.env } });
+  children.add(proc);
   const exited = new Promise<void>((resolve) =>
     proc.on('exit', (code, signal) => {
       exit = { code, signal, t: now() };
+      children.delete(proc);
       resolve();
     }),
   );

@@ -138,7 +138,8 @@ describe('model-based: shortest paths through the pod chart, run against the emb
       await Promise.all(external);
       const actor = manager.getActor(uid);
       if (actor?.getSnapshot().status === 'active') await manager.deletePod(uid, { force: true });
-      const final = manager.getStatus(uid);
+      // A removed pod is released by the manager; its final status stays answerable here.
+      const final = await manager.whenRemoved(uid);
       await manager.close();
 
       // The path's states, in order, within what the real pod went through.
