@@ -1,5 +1,5 @@
 // The charts and the pure kubelet rules beside them.
-export * from './container.js';
+export * from './container/index.js';
 export * from './pod.js';
 export * from './probe.js';
 export * from './types.js';

@@ -18,7 +18,7 @@ import type { Container, Pod } from '../src/k8s/types.js';
 import { formatPod } from '../src/k8s/format.js';
 import * as msg from '../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from './grace.js';
-import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig, type ContainerFacts, type ContainerToPodEvent } from './container.js';
+import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig, type ContainerFacts, type ContainerToPodEvent } from './container/index.js';
 import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from './restart-policy.js';
 import {
   errorInfo,

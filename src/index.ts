@@ -18,7 +18,7 @@ export { startInspectionServer, type InspectionServer, type InspectionServerOpti
 export { loadPod, parseManifest, applyDefaults, validatePod, ManifestError, type FieldError } from './k8s/manifest.js';
 export { EventRecorder } from './k8s/events.js';
 export type * from './k8s/types.js';
-export type { ContainerConfig as ContainerMachineConfig } from '../machines/container.js';
+export type { ContainerConfig as ContainerMachineConfig } from '../machines/container/index.js';
 export * as messages from './k8s/messages.js';
 export { generateContainerConfig, generatePodSandboxConfig } from './kuberuntime/config.js';
 export * from './kuberuntime/labels.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { podMachine, type PodConfig } from '../machines/pod.js';
-import { containerMachine, type ContainerConfig } from '../machines/container.js';
+import { containerMachine, type ContainerConfig } from '../machines/container/index.js';
 import { probeMachine } from '../machines/probe.js';
 import type { BackOffPolicy } from '../machines/backoff.js';
 import { createRuntimeActors, type RuntimeActors } from './actors/index.js';
@@ -68,6 +68,11 @@ export interface RuntimeManagerOptions {
   podWorkerRetryMs?: number;
   /** Replace any of the CRI-backed actors (an embedder's .provide()). */
   actors?: Partial<RuntimeActors>;
+  /**
+   * Wraps actors after defaults and `actors` are merged (each wrapper gets the actor it
+   * replaces), e.g. a node agent's adoption: no postStart again for an instance it found running.
+   */
+  wrapActors?: (actors: RuntimeActors) => Partial<RuntimeActors>;
   /** XState inspection callback for every pod and container actor (off by default: it doubles send cost). */
   inspect?: (ev: InspectionEvent) => void;
   /** Emit chart transitions on transitions$ (uses inspection internally). */
@@ -170,10 +175,11 @@ export class RuntimeManager {
     this.runtimeName = opts.runtimeName ?? 'cri';
     this.podLogsDir = opts.podLogsDir ?? join(tmpdir(), 'statelet', 'pods');
     this.rootDir = opts.rootDir ?? DEFAULT_ROOT_DIR;
-    const actors = {
+    const merged: RuntimeActors = {
       ...createRuntimeActors({ client: this.client, clock: this.clock, podLogsDir: this.podLogsDir, rootDir: this.rootDir }),
       ...opts.actors,
     };
+    const actors: RuntimeActors = opts.wrapActors ? { ...merged, ...opts.wrapActors(merged) } : merged;
     const container = containerMachine.provide({
       actors: {
         probe: probeMachine.provide({ actors: { runProbe: actors.runProbe } }),
@@ -234,12 +240,11 @@ export class RuntimeManager {
     return this.pleg?.relist() ?? Promise.resolve();
   }
 
-  /** Starts a pod; resolves its uid. The pod must be defaulted and valid (see loadPod). */
-  addPod(pod: Pod, add: AddPodOptions = {}): string {
-    const uid = pod.metadata.uid;
-    if (!uid) throw new Error('addPod: metadata.uid is required (loadPod/applyDefaults sets one)');
-    if (this.pods.has(uid)) throw new Error(`addPod: pod ${uid} already exists`);
-    this.finished.delete(uid);
+  /**
+   * The input a pod actor starts from (its spec, the time, the configuration with this
+   * pod's jitter), for building a snapshot to restore (see AddPodOptions.snapshot).
+   */
+  podInput(pod: Pod): { pod: Pod; now: number; config: Partial<PodConfig> } {
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
     // The kubelet's pod worker requeues errors after 10 s plus up to 50 % jitter.
@@ -253,6 +258,16 @@ export class RuntimeManager {
         ...(this.opts.backOff ? { backOff: backOffPolicy(this.opts.backOff) } : {}),
       },
     };
+    return { pod, now, config };
+  }
+
+  /** Starts a pod; resolves its uid. The pod must be defaulted and valid (see loadPod). */
+  addPod(pod: Pod, add: AddPodOptions = {}): string {
+    const uid = pod.metadata.uid;
+    if (!uid) throw new Error('addPod: metadata.uid is required (loadPod/applyDefaults sets one)');
+    if (this.pods.has(uid)) throw new Error(`addPod: pod ${uid} already exists`);
+    this.finished.delete(uid);
+    const { now, config } = this.podInput(pod);
     const label = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const actor = createActor(this.machine, {
       id: label,

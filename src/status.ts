@@ -2,7 +2,7 @@
 // container's state comes from the `meta` of its active state, its history
 // from the chart's context; phase and conditions from machines/phase.ts.
 import type { SnapshotFrom } from 'xstate';
-import type { containerMachine } from '../machines/container.js';
+import type { containerMachine } from '../machines/container/index.js';
 import type { podMachine } from '../machines/pod.js';
 import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '../machines/phase.js';
 import type { InstanceStatus } from '../machines/types.js';
@@ -12,17 +12,22 @@ import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase
 type ContainerSnapshot = SnapshotFrom<typeof containerMachine>;
 type PodSnapshot = SnapshotFrom<typeof podMachine>;
 
-interface StateMeta {
-  status?: 'waiting' | 'running' | 'terminated';
-  reason?: string;
-  phase?: string;
-}
-
-/** The meta of the top-level active state of a chart. */
-export function topStateMeta(snapshot: { value: unknown; machine: { id: string }; getMeta(): Record<string, unknown> }): StateMeta {
-  const v = snapshot.value;
-  const top = typeof v === 'string' ? v : Object.keys(v as object)[0];
-  return (snapshot.getMeta()[`${snapshot.machine.id}.${top}`] as StateMeta | undefined) ?? {};
+/**
+ * The meta of the deepest active state that has one: a waiting reason lives on the
+ * state that waits (e.g. `Waiting.CrashLoopBackOff`), a status on the step around it.
+ */
+export function activeStateMeta<TMeta>(snapshot: { getMeta(): Record<string, TMeta | undefined> }): Partial<TMeta> {
+  let best: TMeta | undefined;
+  let depth = -1;
+  for (const [id, meta] of Object.entries(snapshot.getMeta())) {
+    if (meta === undefined) continue;
+    const d = id.split('.').length;
+    if (d > depth) {
+      best = meta;
+      depth = d;
+    }
+  }
+  return best ?? {};
 }
 
 export function topState(value: unknown): string {
@@ -45,7 +50,7 @@ function terminatedState(t: InstanceStatus, runtimeName: string): ContainerState
 /** One container's v1 ContainerStatus from its actor snapshot. */
 export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string): ContainerStatus {
   const cx = snap.context;
-  const meta = topStateMeta(snap as never);
+  const meta = activeStateMeta(snap);
   const c: Container = cx.container;
   let state: ContainerState;
   let lastState: ContainerState = cx.lastTermination ? terminatedState(cx.lastTermination, runtimeName) : {};

@@ -2,7 +2,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerRuntimeCommand } from './runtime-serve.js';
 import { registerRunCommand } from './run.js';
 import { exportMachines, type ExportFormat } from './export-machines.js';
-import { containerMachine } from '../../machines/container.js';
+import { registerVisualizeCommand } from './visualize.js';
+import { containerMachine } from '../../machines/container/index.js';
 import { podMachine } from '../../machines/pod.js';
 import { probeMachine } from '../../machines/probe.js';
 
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .showHelpAfterError();
   registerRunCommand(program, setExitCode);
   registerRuntimeCommand(program, setExitCode);
+  registerVisualizeCommand(program, setExitCode, allMachines);
   program
     .command('export-machines')
     .description('write the container, pod and probe charts as JSON (Stately Studio) or Mermaid state diagrams')

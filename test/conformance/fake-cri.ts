@@ -841,9 +841,13 @@ export class FakeCri {
     }
     let isCancelled = false;
     void cancelled.then(() => (isCancelled = true));
-    if (script?.hang) await cancelled;
-    else if (script?.delayMs) await Promise.race([sleep(script.delayMs), cancelled]);
+    // An exec dies with its container (the runtime kills the exec processes).
+    let containerDied = false;
+    const died = c.exited.then(() => (containerDied = true));
+    if (script?.hang) await Promise.race([cancelled, died]);
+    else if (script?.delayMs) await Promise.race([sleep(script.delayMs), cancelled, died]);
     if (isCancelled) return {};
+    if (containerDied) return { stdout: Buffer.from(''), stderr: Buffer.from(''), exitCode: 137 };
     return {
       stdout: Buffer.from(script?.stdout ?? ''),
       stderr: Buffer.from(script?.stderr ?? ''),

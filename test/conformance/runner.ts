@@ -52,6 +52,12 @@ export interface Scenario {
   fake?: FakeOptions;
   /** Extra `statelet run` flags. */
   args?: string[];
+  /**
+   * Empty files created under the pod logs directory (--pod-logs-dir) before
+   * the start, paths relative to it, e.g. `default_p_<uid>/app/2.log`: what a
+   * previous kubelet left behind (kuberuntime_container.go calcRestartCountByLogDir).
+   */
+  podLogFiles?: string[];
   actions?: Action[];
   /** The process is killed this long after the start and the scenario fails. */
   deadlineMs: number;
@@ -131,7 +137,7 @@ function describeCall(o: Occ): string {
   if (c.method === 'CreateContainer') {
     extra.push(`restartCount=${r.annotations?.['io.kubernetes.container.restartCount'] ?? '-'}`);
     const ns = r.raw['config']?.['linux']?.['securityContext']?.['namespaceOptions'];
-    if (ns) extra.push(`ns(pid=${ns['pid']}${ns['targetId'] ? ` target=${String(ns['targetId']).slice(0, 8)}` : ''})`);
+    if (ns && (ns['pid'] === 'TARGET' || ns['targetId'])) extra.push(`ns(pid=${ns['pid']}${ns['targetId'] ? ` target=${String(ns['targetId']).slice(0, 8)}` : ''})`);
   }
   if (r.containerId && c.method !== 'CreateContainer') extra.push(`id=${r.containerId.slice(0, 8)}`);
   if (r.sandboxId && c.method.includes('Sandbox')) extra.push(`sandbox=${r.sandboxId.slice(0, 8)}`);
@@ -224,6 +230,11 @@ async function runNow(s: Scenario): Promise<ScenarioResult> {
   let currentPod: Json = structuredClone(s.pod);
   writeFileSync(manifestPath, stringify(currentPod));
   mkdirSync(join(dir, 'logs'));
+  for (const f of s.podLogFiles ?? []) {
+    const path = join(dir, 'logs', f);
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, '');
+  }
 
   const lines: { t: number; line: Json }[] = [];
   const actionsDone: { t: number; label: string; what: string }[] = [];

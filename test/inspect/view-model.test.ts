@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import elkModule from 'elkjs/lib/elk.bundled.js';
 import { createActor } from 'xstate';
-import { containerMachine } from '../../machines/container.js';
+import { containerMachine } from '../../machines/container/index.js';
 import { podMachine } from '../../machines/pod.js';
 import { probeMachine } from '../../machines/probe.js';
 import { indexStates, machineToJSON, metaCategory, stateTransitions } from '../../src/inspect/chart.js';
@@ -128,7 +128,7 @@ describe('visualizer model over the real charts', () => {
     await h.advance(2000);
     const exitedAt = h.clock.now();
     await h.exit('app', 1); // second: CrashLoopBackOff 10 s
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     assert.deepEqual(model.classify(app), { category: 'backoff', reason: 'CrashLoopBackOff', status: 'waiting' });
     assert.deepEqual(model.lastExit(app), { id: 'c2-app', exitCode: 1, reason: 'Error', finishedAt: exitedAt });
     const bo = model.backOff(app, h.clock.now());
@@ -161,7 +161,7 @@ describe('visualizer model over the real charts', () => {
     const cats = tl.segments.map((s) => s.category);
     for (const c of ['waiting', 'running', 'exited', 'backoff'] as const) assert.ok(cats.includes(c), `${c} in ${cats}`);
     const backoffSeg = tl.segments.find((s) => s.category === 'backoff')!;
-    assert.equal(backoffSeg.valueText, 'CrashLoopBackOff');
+    assert.equal(backoffSeg.valueText, 'Waiting.CrashLoopBackOff');
     assert.equal(backoffSeg.end! - backoffSeg.start, 10_000);
     // Transient states (ExitDecision, BackOffCheck) pass in zero time; waiting states keep their reason.
     assert.equal(tl.segments.find((s) => s.valueText === 'ExitDecision')?.category, 'exited');
@@ -169,14 +169,14 @@ describe('visualizer model over the real charts', () => {
 
     // The log names events, guards and delays as the chart defines them.
     const rows = h.rows(app);
-    const expiry = rows.find((r) => r.source === 'container.CrashLoopBackOff');
+    const expiry = rows.find((r) => r.source === 'container.Waiting.CrashLoopBackOff');
     assert.deepEqual(
       expiry && [expiry.eventType, expiry.kind, expiry.eventLabel, expiry.delay, expiry.targets],
-      ['xstate.after.backOffRemaining.container.CrashLoopBackOff', 'after', 'after backOffRemaining', 'backOffRemaining', ['container.Restarting']],
+      ['xstate.after.backOffRemaining.container.Waiting.CrashLoopBackOff', 'after', 'after backOffRemaining', 'backOffRemaining', ['container.Restarting']],
     );
     const exit = rows.find((r) => r.eventType === 'RUNTIME.STATUS' && r.targets[0] === 'container.ExitDecision');
     assert.equal(exit?.guard, 'instanceExited');
-    const toBackOff = rows.find((r) => r.targets[0] === 'container.CrashLoopBackOff');
+    const toBackOff = rows.find((r) => r.targets[0] === 'container.Waiting.CrashLoopBackOff');
     assert.deepEqual(toBackOff && [toBackOff.eventType, toBackOff.kind, toBackOff.guard, toBackOff.event], ['', 'always', 'inCrashLoopBackOff', 'RUNTIME.STATUS']);
     const done = rows.find((r) => r.eventType === 'xstate.done.actor.createContainer');
     assert.equal(done?.eventLabel, 'done: createContainer');
@@ -190,12 +190,12 @@ describe('visualizer model over the real charts', () => {
     await h.advance(1000);
     await h.exit('app', 1);
     await h.advance(2500);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     h.connect();
     const { model } = h;
     assert.ok(model.synced);
     const app = h.container('app');
-    assert.equal(model.actors.get(app)?.value, 'CrashLoopBackOff');
+    assert.deepEqual(model.actors.get(app)?.value, { Waiting: 'CrashLoopBackOff' });
     assert.equal(model.backOff(app, h.clock.now())?.remainingMs, 7500);
     assert.ok(h.rows(app).some((r) => r.replay && r.guard === 'inCrashLoopBackOff'));
     // The exit is known from the context even though the history covered it too.
@@ -274,7 +274,7 @@ describe('statechart layout', () => {
   test('the container chart: every state placed and nested, parallel transitions merged, fan-ins folded', async () => {
     const json = machineToJSON(containerMachine);
     const { cm, laid, boxes, inside } = await layOut(json, 'DOWN');
-    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 33);
+    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 35);
     for (const info of cm.nodes.values()) {
       const b = boxes.get(info.id);
       assert.ok(b && b.w > 0 && b.h > 0, `${info.id} placed`);
@@ -282,7 +282,7 @@ describe('statechart layout', () => {
     for (const s of ['Deciding', 'PreStop', 'Ordering', 'AwaitingTurn', 'Stopping', 'KillFailed', 'Stopped']) assert.ok(inside(`container.Terminating.${s}`, 'container.Terminating'), s);
     for (const s of ['WithinGrace', 'Forced']) assert.ok(inside(`container.Terminating.PreStop.${s}`, 'container.Terminating.PreStop'), s);
     for (const s of ['Inspecting', 'Pulling']) assert.ok(inside(`container.Pulling.${s}`, 'container.Pulling'), s);
-    assert.equal(cm.nodes.get('container.CrashLoopBackOff')?.reason, 'CrashLoopBackOff');
+    assert.equal(cm.nodes.get('container.Waiting.CrashLoopBackOff')?.reason, 'CrashLoopBackOff');
     assert.equal(cm.nodes.get('container.ExitDecision')?.status, 'terminated');
 
     // Running → Terminating: one edge, one label line per transition.
@@ -291,16 +291,17 @@ describe('statechart layout', () => {
     for (const line of ['KILL', 'DELETE', 'RUNTIME.STATUS [instanceUnknown]', 'PROBE.RESULT [isLivenessFailure]']) {
       assert.ok(kill[0]!.label.split('\n').includes(line), `${line} in ${kill[0]!.label}`);
     }
-    // DELETE → Exited from 9 states is a note on Exited (RunContainerError and PostStartHookError
-    // decide at once and wait for nothing); Pending's own DELETE edge is folded too.
-    const del = cm.folded.find((f) => f.eventType === 'DELETE' && f.target === 'container.Exited');
-    assert.equal(del?.sources.length, 9);
-    assert.ok(del?.sources.includes('container.CrashLoopBackOff'));
-    assert.deepEqual(cm.nodes.get('container.Exited')?.folded, cm.folded.filter((f) => f.target === 'container.Exited'));
-    assert.ok(!cm.edges.some((e) => e.target === 'container.Exited' && e.transitions.some((t) => t.eventType === 'DELETE')));
+    // DELETE → Exited is declared once on the Waiting parent (and on the two steps before a
+    // container exists): three edges, nothing left to fold.
+    const deleteSources = cm.edges
+      .filter((e) => e.target === 'container.Exited' && e.transitions.some((t) => t.eventType === 'DELETE'))
+      .map((e) => e.source)
+      .sort();
+    assert.deepEqual(deleteSources, ['container.Pending', 'container.Pulling', 'container.Waiting']);
+    assert.equal(cm.folded.filter((f) => f.eventType === 'DELETE' && f.target === 'container.Exited').length, 0);
     // Eventless edges are labelled by their guard; the back-off expiry by its named delay.
     assert.ok(cm.edges.some((e) => e.source === 'container.BackOffCheck' && e.label === '[inCrashLoopBackOff]'));
-    const expiry = cm.edges.find((e) => e.source === 'container.CrashLoopBackOff' && e.target === 'container.Restarting');
+    const expiry = cm.edges.find((e) => e.source === 'container.Waiting.CrashLoopBackOff' && e.target === 'container.Restarting');
     assert.deepEqual(
       expiry?.transitions.map((t) => [t.label, t.delay]),
       [['SPEC_UPDATE [hashChanged]', undefined], ['after backOffRemaining', 'backOffRemaining']],
@@ -309,7 +310,7 @@ describe('statechart layout', () => {
     // Declaration order is the flow: Pending at the top, Exited at the bottom, restarts drawn as back edges.
     assert.ok(boxes.get('container.Pending')!.y < boxes.get('container.Creating')!.y);
     assert.ok(boxes.get('container.Creating')!.y < boxes.get('container.Running')!.y);
-    assert.ok(boxes.get('container.Running')!.y < boxes.get('container.CrashLoopBackOff')!.y);
+    assert.ok(boxes.get('container.Running')!.y < boxes.get('container.Waiting.CrashLoopBackOff')!.y);
     assert.equal(cm.edges.find((e) => e.source === 'container.Restarting' && e.target === 'container.Pulling')?.reversed, true);
     for (const e of laid.edges) assert.ok(e.sections?.length, `edge ${e.id} routed`);
     // Every transition with a target is drawn, merged or folded.

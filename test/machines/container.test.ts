@@ -44,7 +44,7 @@ describe('startContainer steps', () => {
 
   test('Never with the image absent: ErrImageNeverPull, retried on the pod-worker cadence', async () => {
     const h = await new Harness(oneContainer('    imagePullPolicy: Never\n'), { podWorkerRetryMs: 10_000 }).start();
-    assert.equal(h.containerState('app'), 'ErrImageNeverPull');
+    assert.equal(h.containerState('app'), 'Waiting.ErrImageNeverPull');
     assert.deepEqual(h.eventReasons(), ['ErrImageNeverPull', 'Failed']);
     assert.equal(h.events[0]!.message, 'Container image "busybox:1.36" is not present with pull policy of Never');
     assert.equal(h.events[1]!.message, 'Error: ErrImageNeverPull');
@@ -70,7 +70,7 @@ describe('startContainer steps', () => {
           ? Object.assign(new Error('rpc'), { code: 5, method: 'ImageService/PullImage', details: 'failed to pull: registry unreachable' })
           : undefined,
     }).start();
-    assert.equal(h.containerState('app'), 'ErrImagePull');
+    assert.equal(h.containerState('app'), 'Waiting.ErrImagePull');
     assert.deepEqual(h.eventReasons(), ['Pulling', 'Failed', 'Failed']);
     // image_manager.go prints the error with %v: Go's status text.
     assert.equal(h.events[1]!.message, 'Failed to pull image "busybox:1.36": rpc error: code = NotFound desc = failed to pull: registry unreachable');
@@ -78,7 +78,7 @@ describe('startContainer steps', () => {
     assert.equal(h.status().containerStatuses![0]!.state.waiting?.message, 'rpc error: code = NotFound desc = failed to pull: registry unreachable');
     // The next sync (5 s) is inside the 10 s image back-off: no PullImage.
     await h.advance(5_000);
-    assert.equal(h.containerState('app'), 'ImagePullBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.ImagePullBackOff');
     assert.equal(h.callNames().filter((c) => c === 'PullImage').length, 1);
     assert.deepEqual(h.eventReasons().slice(3), ['BackOff', 'Failed']);
     assert.equal(h.events[3]!.message, 'Back-off pulling image "busybox:1.36"');
@@ -101,12 +101,12 @@ describe('startContainer steps', () => {
       podWorkerRetryMs: 12_000,
       fail: (call) => (call === 'CreateContainer' && fail ? Object.assign(new Error('x'), { details: 'failed to reserve container name' }) : undefined),
     }).start();
-    assert.equal(h.containerState('app'), 'CreateContainerError');
+    assert.equal(h.containerState('app'), 'Waiting.CreateContainerError');
     assert.equal(h.events.at(-1)!.message, 'Error: failed to reserve container name');
     assert.equal(h.status().containerStatuses![0]!.state.waiting?.reason, 'CreateContainerError');
     fail = false;
     await h.advance(11_999);
-    assert.equal(h.containerState('app'), 'CreateContainerError');
+    assert.equal(h.containerState('app'), 'Waiting.CreateContainerError');
     await h.advance(1);
     assert.equal(h.containerState('app'), 'Running');
   });
@@ -122,14 +122,14 @@ describe('startContainer steps', () => {
     // attempt 1 follows without a pod-worker wait; its failure then backs off 10 s.
     const creates = h.calls.filter((c) => c.call === 'CreateContainer');
     assert.deepEqual(creates.map((c) => [c.at - T0, c.detail!['attempt']]), [[0, 0], [0, 1]]);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     const st = h.status().containerStatuses![0]!;
     assert.equal(st.state.waiting?.reason, 'CrashLoopBackOff');
     assert.equal(st.lastState.terminated?.exitCode, 128);
     assert.equal(st.lastState.terminated?.reason, 'StartError');
     fail = false;
     await h.advance(9_750);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     await h.advance(250);
     assert.equal(h.containerState('app'), 'Running');
     assert.equal(h.containerContext('app').restartCount, 2);
@@ -148,7 +148,7 @@ describe('CrashLoopBackOff', () => {
         waits.push(0);
         continue;
       }
-      assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+      assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
       const until = h.containerContext('app').backOffUntil!;
       // One millisecond early: still waiting.
       await h.advance(until - exitedAt - 1, 10_000);
@@ -195,7 +195,7 @@ describe('CrashLoopBackOff', () => {
     // Entry expired: restart at once.
     assert.equal(h.containerState('app'), 'Running');
     await h.exit('app', 1);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     assert.match(h.status().containerStatuses![0]!.state.waiting!.message!, /^back-off 10s /);
   });
 
@@ -277,7 +277,7 @@ describe('postStart', () => {
     assert.equal(h.containerContext('app').restartCount, 1);
     await h.advance(2_000);
     // Attempt 1 failed too: now the back-off (10 s from its exit) holds attempt 2.
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     await h.advance(9_750);
     assert.equal(h.startTimes('app').length, 2);
     await h.advance(250);
@@ -411,7 +411,7 @@ describe('spec changes', () => {
     assert.equal(creates.length, 4);
     // A new hash is a new back-off key: the back-off starts again from 10 s (it was at 20 s).
     await h.exit('app', 1);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     assert.match(h.status().containerStatuses![0]!.state.waiting!.message!, /^back-off 10s /);
   });
 });
@@ -422,7 +422,7 @@ describe('snapshot restore', () => {
     const h = await new Harness(oneContainer(), { images: ['busybox:1.36'] }).start();
     await h.exit('app', 1);
     await h.exit('app', 1);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     const deadline = h.containerContext('app').backOffUntil!;
     await h.advance(4_000, 1_000);
     const persisted = h.actor.getPersistedSnapshot();
@@ -433,7 +433,7 @@ describe('snapshot restore', () => {
     restored.start();
     restored.send({ type: 'RESUME', at: h.clock.now() });
     await new Promise((r) => setImmediate(r));
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     const before = h.startTimes('app').length;
     await h.advance(deadline - h.clock.now() - 1, 1_000);
     assert.equal(h.startTimes('app').length, before);
@@ -451,7 +451,7 @@ describe('snapshot restore of a pod-worker retry', () => {
       podWorkerRetryMs: 10_000,
       fail: (call) => (call === 'CreateContainer' && fail ? Object.assign(new Error('x'), { details: 'boom' }) : undefined),
     }).start();
-    assert.equal(h.containerState('app'), 'CreateContainerError');
+    assert.equal(h.containerState('app'), 'Waiting.CreateContainerError');
     await h.advance(6_000, 1_000);
     const persisted = h.actor.getPersistedSnapshot();
     h.actor.stop();
@@ -460,7 +460,7 @@ describe('snapshot restore of a pod-worker retry', () => {
     h.actor.start();
     h.actor.send({ type: 'RESUME', at: h.clock.now() });
     await h.advance(3_999, 1_000);
-    assert.equal(h.containerState('app'), 'CreateContainerError');
+    assert.equal(h.containerState('app'), 'Waiting.CreateContainerError');
     await h.advance(1);
     assert.equal(h.containerState('app'), 'Running');
   });

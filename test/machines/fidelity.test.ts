@@ -38,7 +38,7 @@ describe('kill-and-restart uses the snapshot before the kill (doBackOff, kuberun
     await h.advance(3_000, 1_000);
     await livenessFailure(h);
     // Instance 1 exited 3 s ago, inside the 10 s entry: CrashLoopBackOff, 10 s from instance 2's exit.
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     assert.ok(h.events.some((e) => e.reason === 'BackOff'));
     const killedAt = h.clock.now() - T0;
     await h.advance(9_750, 250);
@@ -76,7 +76,7 @@ describe('attempt numbers', () => {
     ).start();
     await h.exit('app', 1);
     await h.exit('app', 1);
-    assert.equal(h.containerState('app'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('app'), 'Waiting.CrashLoopBackOff');
     // The sandbox dies while the back-off runs: the restart happens in the new sandbox.
     await h.send({ type: 'RUNTIME.SANDBOX', sandboxId: 'sb1', ready: false, at: h.clock.now() });
     assert.deepEqual(creates(h).map((c) => c.attempt), [0, 1, 2]);

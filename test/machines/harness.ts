@@ -2,7 +2,7 @@
 // CRI calls in order, and a SimulatedClock that drives every delay. Nothing
 // here waits on real time.
 import { createActor, fromPromise, SimulatedClock, type Actor } from 'xstate';
-import { containerMachine, type ContainerConfig } from '../../machines/container.js';
+import { containerMachine, type ContainerConfig } from '../../machines/container/index.js';
 import { podMachine } from '../../machines/pod.js';
 import type { EventRecord, InstanceStatus, RunHandlerInput } from '../../machines/types.js';
 import { loadPod } from '../../src/k8s/manifest.js';

@@ -70,7 +70,7 @@ describe('pod start order', () => {
     await h.exit('init-a', 1); // restarted at once
     assert.deepEqual(starts(h), ['init-a', 'init-a']);
     await h.exit('init-a', 1); // back-off 10 s
-    assert.equal(h.containerState('init-a'), 'CrashLoopBackOff');
+    assert.equal(h.containerState('init-a'), 'Waiting.CrashLoopBackOff');
     await h.advance(10_000);
     await h.exit('init-a', 0);
     assert.deepEqual(starts(h), ['init-a', 'init-a', 'init-a', 'init-b']);
