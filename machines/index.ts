@@ -1,6 +1,6 @@
 // The charts and the pure kubelet rules beside them.
 export * from './container/index.js';
-export * from './pod.js';
+export * from './pod/index.js';
 export * from './probe.js';
 export * from './types.js';
 export * from './backoff.js';

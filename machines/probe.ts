@@ -15,7 +15,8 @@
 // in [initialDelay, initialDelay + period). This actor is created with the
 // container instance, so it probes exactly at startedAt + initialDelay and
 // then every periodSeconds on that grid.
-import { assign, enqueueActions, fromPromise, setup } from 'xstate';
+import { assign, enqueueActions, setup } from 'xstate';
+import { notProvided } from './not-provided.js';
 import type { Container, Pod, Probe, ProbeType } from '../src/k8s/types.js';
 import * as msg from '../src/k8s/messages.js';
 import { errorInfo, type EventRecord } from './types.js';
@@ -96,10 +97,6 @@ export function initialProbeResult(type: ProbeType): ProbeResultValue {
   return type === 'readiness' ? 'failure' : type === 'liveness' ? 'success' : 'unknown';
 }
 
-const notProvided = (name: string) =>
-  fromPromise<never, unknown>(async () => {
-    throw new Error(`statelet: actor "${name}" is not provided; create the machine with createProbeActor() or .provide({ actors })`);
-  });
 
 const periodMs = (c: ProbeContext): number => (c.probe?.periodSeconds ?? 10) * 1000;
 const firstProbeAt = (c: ProbeContext): number => c.startedAt + (c.probe?.initialDelaySeconds ?? 0) * 1000;
@@ -130,8 +127,6 @@ function tally(c: ProbeContext, out: RunProbeOutput): { result: 'success' | 'fai
   return { result, resultRun, threshold };
 }
 
-const outputOf = (event: unknown): RunProbeOutput => (event as { output: RunProbeOutput }).output;
-
 /** The counters after an attempt, and the next tick. */
 function counted(c: ProbeContext, out: RunProbeOutput) {
   const now = Math.max(typeof out.at === 'number' ? out.at : 0, c.now, c.nextProbeAt);
@@ -152,6 +147,9 @@ function record(c: ProbeContext, type: EventRecord['type'], reason: string, mess
   return { type: 'PROBE.RECORD', probe: c.type, event: { type, reason, message } };
 }
 
+/** The attempt's outcome, handed to the guards and actions that count it. */
+const resultOf = ({ event }: { event: { output: RunProbeOutput } }) => ({ output: event.output });
+
 export const probeMachine = setup({
   types: {
     context: {} as ProbeContext,
@@ -159,7 +157,7 @@ export const probeMachine = setup({
     input: {} as ProbeInput,
   },
   actors: {
-    runProbe: notProvided('runProbe') as unknown as ReturnType<typeof fromPromise<RunProbeOutput, RunProbeInput>>,
+    runProbe: notProvided<RunProbeOutput, RunProbeInput>('runProbe'),
   },
   delays: {
     /** Until startedAt + initialDelaySeconds (worker: skip while now - StartedAt < initialDelaySeconds). */
@@ -170,10 +168,7 @@ export const probeMachine = setup({
   guards: {
     hasNoProbe: ({ context }) => !context.probe,
     isGated: ({ context }) => context.gated && context.type !== 'startup',
-    initialDelayPending: ({ context, event }) => {
-      const at = (event as { at?: unknown }).at;
-      return Math.max(context.now, typeof at === 'number' ? at : 0) < firstProbeAt(context);
-    },
+    initialDelayPending: ({ context, event }) => Math.max(context.now, event.at ?? 0) < firstProbeAt(context),
     isReadiness: ({ context }) => context.type === 'readiness',
     /** prober.runProbeWithRetries: errors are retried up to maxProbeRetries attempts in one tick. */
     canRetry: ({ context }) => context.attempt < MAX_PROBE_RETRIES,
@@ -182,38 +177,33 @@ export const probeMachine = setup({
      * publishes nothing: below successThreshold, or the result is already success.
      * Startup successes always settle (successThreshold is 1 for startup).
      */
-    quietSuccess: ({ context, event }) => {
-      const out = outputOf(event);
+    quietSuccess: ({ context }, { output: out }: { output: RunProbeOutput }) => {
       if (out.result !== 'success' || context.type === 'startup') return false;
       const t = tally(context, out);
       return t.resultRun < t.threshold || context.result === 'success';
     },
     /** Startup reached its threshold with success: stop probing (the container is started). */
-    startupSucceeded: ({ context, event }) => {
+    startupSucceeded: ({ context }, { output }: { output: RunProbeOutput }) => {
       if (context.type !== 'startup') return false;
-      const t = tally(context, outputOf(event));
+      const t = tally(context, output);
       return t.result === 'success' && t.resultRun >= t.threshold;
     },
     /** Liveness failure or startup failure at threshold: on hold until a new container (a new actor). */
-    reachesHold: ({ context, event }) => {
+    reachesHold: ({ context }, { output }: { output: RunProbeOutput }) => {
       if (context.type === 'readiness') return false;
-      const t = tally(context, outputOf(event));
+      const t = tally(context, output);
       return t.result === 'failure' && t.resultRun >= t.threshold;
     },
   },
   actions: {
     observe: assign({
-      now: ({ context, event }) => {
-        const at = (event as { at?: unknown }).at;
-        return typeof at === 'number' && at > context.now ? at : context.now;
-      },
+      now: ({ context, event }) => Math.max(context.now, event.at ?? 0),
     }),
     /** The first tick is due at startedAt + initialDelaySeconds. */
     armFirstTick: assign({ nextProbeAt: ({ context }) => firstProbeAt(context) }),
     /** Probe now (UNGATE of a readiness probe). */
     tickNow: assign(({ context, event }) => {
-      const at = (event as { at?: unknown }).at;
-      const now = typeof at === 'number' && at > context.now ? at : context.now;
+      const now = Math.max(context.now, event.at ?? 0);
       return { now, nextProbeAt: now };
     }),
     /** Errored attempt, retried in the same tick. */
@@ -228,14 +218,13 @@ export const probeMachine = setup({
       },
     }),
     /** A success that changes nothing: count it and schedule the next tick. */
-    count: assign(({ context, event }) => counted(context, outputOf(event))),
+    count: assign(({ context }, { output }: { output: RunProbeOutput }) => counted(context, output)),
     /**
      * Any other attempt: count it, record Unhealthy (failure) or ProbeWarning (warning),
      * and publish the result if it reached its threshold and differs (resultsManager.Set
      * only signals changes).
      */
-    settle: enqueueActions(({ context, event, enqueue }) => {
-      const out = outputOf(event);
+    settle: enqueueActions(({ context, enqueue }, { output: out }: { output: RunProbeOutput }) => {
       const next = counted(context, out);
       const t = tally(context, out);
       const publish = t.resultRun >= t.threshold && t.result !== context.result;
@@ -250,8 +239,8 @@ export const probeMachine = setup({
       }
     }),
     /** All retries errored: `errored and resulted in unknown state`, and the result is thrown away. */
-    recordErrored: enqueueActions(({ context, event, enqueue }) => {
-      const err = errorInfo((event as { error?: unknown }).error);
+    recordErrored: enqueueActions(({ context, event, enqueue }, params: { error: unknown }) => {
+      const err = errorInfo(params.error);
       // prober.go prints the error with %s: a CRI error (ExecSync) as `rpc error: code = ... desc = ...`.
       const text = err.grpc ?? err.details ?? err.message;
       const now = doneAt(event, context.now);
@@ -339,14 +328,14 @@ export const probeMachine = setup({
           podIP: context.podIP,
         }),
         onDone: [
-          { guard: 'quietSuccess', target: 'Waiting', actions: 'count' },
-          { guard: 'startupSucceeded', target: 'Succeeded', actions: 'settle' },
-          { guard: 'reachesHold', target: 'OnHold', actions: 'settle' },
-          { target: 'Waiting', actions: 'settle' },
+          { guard: { type: 'quietSuccess', params: resultOf }, target: 'Waiting', actions: { type: 'count', params: resultOf } },
+          { guard: { type: 'startupSucceeded', params: resultOf }, target: 'Succeeded', actions: { type: 'settle', params: resultOf } },
+          { guard: { type: 'reachesHold', params: resultOf }, target: 'OnHold', actions: { type: 'settle', params: resultOf } },
+          { target: 'Waiting', actions: { type: 'settle', params: resultOf } },
         ],
         onError: [
           { guard: 'canRetry', target: 'Probing', reenter: true, actions: 'nextAttempt' },
-          { target: 'Waiting', actions: 'recordErrored' },
+          { target: 'Waiting', actions: { type: 'recordErrored', params: ({ event }) => ({ error: event.error }) } },
         ],
       },
     },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
-import { podMachine, type PodConfig } from '../machines/pod.js';
+import { podMachine, type PodConfig } from '../machines/pod/index.js';
 import { containerMachine, type ContainerConfig } from '../machines/container/index.js';
 import { probeMachine } from '../machines/probe.js';
 import type { BackOffPolicy } from '../machines/backoff.js';

@@ -3,7 +3,7 @@
 // from the chart's context; phase and conditions from machines/phase.ts.
 import type { SnapshotFrom } from 'xstate';
 import type { containerMachine } from '../machines/container/index.js';
-import type { podMachine } from '../machines/pod.js';
+import type { podMachine } from '../machines/pod/index.js';
 import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '../machines/phase.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';

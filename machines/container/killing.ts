@@ -4,7 +4,7 @@ import { assign } from 'xstate';
 import type { LifecycleHandler } from '../../src/k8s/types.js';
 import * as msg from '../../src/k8s/messages.js';
 import { FORCE_DELETE_PRESTOP_BUDGET_MS, FORCE_DELETE_STOP_TIMEOUT_SECONDS, preStopBudgetMs, stopTimeoutSeconds, turnWaitBudgetSeconds } from '../grace.js';
-import { errorInfo, type EventRecord, type InstanceStatus } from '../types.js';
+import { errorInfo } from '../types.js';
 import { terminatedWith } from './context.js';
 import { containerSetup } from './setup.js';
 
@@ -24,9 +24,9 @@ export const Terminating = containerSetup.createStateConfig({
   on: {
     // A deletion during a restart-kill turns it into a final kill; a force deletion shortens it.
     DELETE: { actions: ['observe', 'absorbDeletion'] },
-    'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })] },
+    'RUNTIME.STATUS': { guard: 'isCurrentInstance', actions: ['observe', 'mergeInstanceStatus'] },
     'PROBE.RESULT': { guard: 'isReadinessResult', actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
-    'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
+    'PROBE.RECORD': { actions: 'recordProbeEvent' },
     // The pod says this sidecar's turn came before it started waiting for it.
     TURN: { actions: ['observe', 'grantTurn'] },
     // Already stopping: a sandbox re-creation only changes what follows the kill.
@@ -132,14 +132,14 @@ export const Terminating = containerSetup.createStateConfig({
         onError: [
           {
             // CRI NotFound is ignored: the container is already gone.
-            guard: 'isNotFound',
+            guard: { type: 'isNotFound', params: ({ event }) => ({ error: event.error }) },
             target: 'Stopped',
             actions: ['observeDone', assign(({ context }) => terminatedWith(context, { ...context.instance!, state: 'exited', exitCode: context.instance?.exitCode ?? 137, finishedAt: context.instance?.finishedAt ?? context.now }))],
           },
           {
             // KillContainerError: the pod hears of it (FailedKillPod) and the kill is retried at the next sync.
             target: 'KillFailed',
-            actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).grpc ?? errorInfo(event.error).message }), 'scheduleRetry', 'notifyKillFailed'],
+            actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).grpc ?? errorInfo(event.error).message }), 'scheduleRetry', { type: 'notifyKillFailed', params: ({ event }) => ({ error: event.error }) }],
           },
         ],
       },

@@ -1,13 +1,7 @@
 // The container runs: probers watch it, the PLEG reports its exit, and the pod may
 // ask for a kill (liveness or startup failure, definition change, unknown state).
 import { assign } from 'xstate';
-import type { Container } from '../../src/k8s/types.js';
-import { containerHash } from '../../src/k8s/hash.js';
-import * as msg from '../../src/k8s/messages.js';
-import type { KillCause } from '../grace.js';
-import type { EventRecord, InstanceStatus } from '../types.js';
 import { terminatedWith } from './context.js';
-import type { KillRequest } from './types.js';
 import { containerSetup } from './setup.js';
 
 export const Running = containerSetup.createStateConfig({
@@ -44,43 +38,26 @@ export const Running = containerSetup.createStateConfig({
       {
         guard: 'instanceUnknown',
         target: 'Terminating',
-        actions: ['observe', { type: 'beginKill', params: ({ context }) => ({ request: { cause: 'Other', then: 'restart', message: context.role === 'regular' ? msg.MSG_KILL_UNKNOWN_STATE : msg.MSG_INIT_KILL_UNKNOWN_STATE } as KillRequest }) }],
+        actions: ['observe', 'beginUnknownStateKill'],
       },
     ],
     KILL: { target: 'Terminating', actions: ['observe', 'beginKill'] },
     DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion', 'beginDeletionKill'] },
-    SPEC_UPDATE: {
-      guard: 'hashChanged',
-      target: 'Terminating',
-      actions: [
-        'observe',
-        assign(({ event }) => ({ container: (event as { container: Container }).container, hash: containerHash((event as { container: Container }).container), backOff: undefined, imageBackOff: undefined })),
-        {
-          type: 'beginKill',
-          params: ({ context }) => ({
-            request: {
-              cause: 'Other',
-              // A definition change restarts regardless of restartPolicy (computePodActions).
-              then: 'restart',
-              message: context.role === 'regular' ? msg.definitionChangedKillMessage(context.container.name, true) : msg.initDefinitionChangedKillMessage(context.container.name),
-            } as KillRequest,
-          }),
-        },
-      ],
-    },
+    // A definition change (hash) kills and restarts with a fresh back-off key.
+    SPEC_UPDATE: { guard: 'hashChanged', target: 'Terminating', actions: ['observe', 'applySpecUpdate', 'beginDefinitionChangedKill'] },
     'PROBE.RESULT': [
       {
         guard: 'isLivenessFailure',
         target: 'Terminating',
-        actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'LivenessProbe' as KillCause } }],
+        actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'LivenessProbe' as const } }],
       },
       {
         guard: 'isStartupFailure',
         target: 'Terminating',
-        actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'StartupProbe' as KillCause } }],
+        actions: ['observe', 'notifyProbe', { type: 'beginProbeKill', params: { cause: 'StartupProbe' as const } }],
       },
       { actions: ['observe', 'notifyProbe', 'applyProbeResult'] },
     ],
-    'PROBE.RECORD': { actions: { type: 'record', params: ({ event }) => (event as { event: EventRecord }).event } },
+    'PROBE.RECORD': { actions: 'recordProbeEvent' },
   },
 });

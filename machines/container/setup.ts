@@ -2,8 +2,7 @@
 // provided from src/actors/), its named delays, guards and actions. The states that
 // use them live in one module per kubelet step (image.ts, start.ts, running.ts,
 // killing.ts, restart.ts, waiting.ts), assembled in index.ts.
-import { assign, enqueueActions, setup } from 'xstate';
-import type { Container } from '../../src/k8s/types.js';
+import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { containerHash } from '../../src/k8s/hash.js';
 import * as msg from '../../src/k8s/messages.js';
 import { doBackOff, imagePullBackOff } from '../backoff.js';
@@ -24,7 +23,6 @@ import {
   type EventRecord,
   type InspectImageInput,
   type InspectImageOutput,
-  type InstanceStatus,
   type PullImageInput,
   type PullImageOutput,
   type RemoveContainerInput,
@@ -35,8 +33,8 @@ import {
   type StopContainerInput,
   type StopContainerOutput,
 } from '../types.js';
-import { backOffBasis, eventAt, doneAt, eventFor, factsFor, probeFor, probeInput, startKill, terminatedWith } from './context.js';
-import type { ContainerContext, ContainerEvent, ContainerInput, ContainerStateMeta, KillRequest } from './types.js';
+import { backOffBasis, eventAt, doneAt, eventFor, factsFor, probeInput, startKill, terminatedWith } from './context.js';
+import type { ContainerContext, ContainerEvent, ContainerInput, ContainerStateMeta } from './types.js';
 
 export const containerSetup = setup({
   types: {
@@ -115,20 +113,20 @@ export const containerSetup = setup({
     /** A START after an earlier instance: a new attempt (sandbox re-created). */
     ranBefore: ({ context }) => !!context.lastTermination || !!context.instance,
     /** Config generation failed before the runtime was asked (CreateContainerConfigError). */
-    isConfigError: ({ event }) => ((event as { error?: { name?: string } }).error)?.name === 'CreateContainerConfigError',
+    isConfigError: (_, params: { error: unknown }) => params.error instanceof Error && params.error.name === 'CreateContainerConfigError',
     exitedDuringPostStart: ({ context }) => context.instance?.state === 'exited',
     isReadinessResult: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'readiness',
     /** The instance was created but never started. */
     neverStarted: ({ context }) => context.instance?.state === 'created',
     /** CRI NotFound: the container is already gone. */
-    isNotFound: ({ event }) => errorInfo((event as { error?: unknown }).error).notFound === true,
+    isNotFound: (_, params: { error: unknown }) => errorInfo(params.error).notFound === true,
     hasInstance: ({ context }) => !!context.instance && context.instance.state !== 'exited',
     hashChanged: ({ context, event }) => event.type === 'SPEC_UPDATE' && containerHash(event.container) !== context.hash,
     isLivenessFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'liveness' && event.result === 'failure',
     isStartupFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'startup' && event.result === 'failure',
   },
   actions: {
-    observe: assign({ now: ({ context, event }) => Math.max(context.now, eventAt(event as { at?: number }, context.now)) }),
+    observe: assign({ now: ({ context, event }) => Math.max(context.now, eventAt('at' in event ? event : undefined, context.now)) }),
     /** A spec edit: a new hash is a new back-off key, so both back-offs start afresh. */
     applySpecUpdate: assign(({ context, event }) => {
       if (event.type !== 'SPEC_UPDATE') return {};
@@ -202,7 +200,8 @@ export const containerSetup = setup({
       if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.START_FAILED', name: context.container.name });
     }),
     recordExit: assign(({ context, event }) => {
-      const status = (event as { status: InstanceStatus }).status;
+      assertEvent(event, 'RUNTIME.STATUS');
+      const status = event.status;
       return { ...terminatedWith(context, { ...context.instance!, ...status }), started: false, ready: false };
     }),
     removeStaleInstances: enqueueActions(({ context, enqueue }) => {
@@ -212,8 +211,8 @@ export const containerSetup = setup({
       const stale = context.lastTermination && context.lastTermination.id !== context.instance?.id ? [context.lastTermination.id] : [];
       enqueue.assign({ staleIds: stale.filter((id) => id !== '') });
     }),
-    onPostStartFailure: enqueueActions(({ context, event, self, enqueue }, params?: { message?: string }) => {
-      const message = params?.message ?? errorInfo((event as { error?: unknown }).error).message;
+    onPostStartFailure: enqueueActions(({ context, enqueue }, params: { message?: string; error?: unknown }) => {
+      const message = params.message ?? errorInfo(params.error).message;
       enqueue.assign({ waitingMessage: message });
       if (context.reportsToPod) enqueue.sendParent(eventFor(context, { type: 'Warning' as const, reason: msg.EventReason.FailedPostStartHook, message: msg.MSG_POST_START_HOOK_FAILED }));
       // kubelet: killContainer(..., "FailedPostStartHook", reasonFailedPostStartHook, nil); grace = pod's value.
@@ -225,9 +224,41 @@ export const containerSetup = setup({
         }),
       });
     }),
-    beginKill: assign(({ context, event }, params?: { request?: KillRequest }) => {
-      const request = params?.request ?? (event as { request: KillRequest }).request;
-      return { kill: startKill(context, request) };
+    /** A kill the pod asked for (KILL: sandbox re-creation, whole-pod kills). */
+    beginKill: assign(({ context, event }) => {
+      assertEvent(event, 'KILL');
+      return { kill: startKill(context, event.request) };
+    }),
+    /** computePodActions: an UNKNOWN instance is killed first, then restarted whatever the policy. */
+    beginUnknownStateKill: assign(({ context }) => ({
+      kill: startKill(context, {
+        cause: 'Other',
+        then: 'restart',
+        message: context.role === 'regular' ? msg.MSG_KILL_UNKNOWN_STATE : msg.MSG_INIT_KILL_UNKNOWN_STATE,
+      }),
+    })),
+    /** computePodActions: a changed definition (hash) kills and restarts regardless of restartPolicy. */
+    beginDefinitionChangedKill: assign(({ context }) => ({
+      kill: startKill(context, {
+        cause: 'Other',
+        then: 'restart',
+        message:
+          context.role === 'regular'
+            ? msg.definitionChangedKillMessage(context.container.name, true)
+            : msg.initDefinitionChangedKillMessage(context.container.name),
+      }),
+    })),
+    /** The runtime's newer view of the current instance (an exit seen while a step runs). */
+    mergeInstanceStatus: assign({
+      instance: ({ context, event }) => {
+        assertEvent(event, 'RUNTIME.STATUS');
+        return context.instance ? { ...context.instance, ...event.status } : context.instance;
+      },
+    }),
+    /** A prober's event (Unhealthy, ProbeWarning), recorded as this container's. */
+    recordProbeEvent: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'PROBE.RECORD');
+      if (context.reportsToPod) enqueue.sendParent(eventFor(context, event.event));
     }),
     /** Remembered so that a deletion arriving mid-step (CreateContainer, StartContainer) is acted on next. */
     noteDeletion: assign(({ context, event }) => {
@@ -264,9 +295,9 @@ export const containerSetup = setup({
     noteTurnWaited: assign({
       kill: ({ context }) => (context.kill ? { ...context.kill, turnWaitedMs: Math.max(0, context.now - (context.kill.turnWaitStartedAt ?? context.now)) } : context.kill),
     }),
-    notifyKillFailed: enqueueActions(({ context, event, self, enqueue }) => {
+    notifyKillFailed: enqueueActions(({ context, enqueue }, params: { error: unknown }) => {
       if (!context.reportsToPod) return;
-      const info = errorInfo((event as { error?: unknown }).error);
+      const info = errorInfo(params.error);
       enqueue.sendParent({ type: 'CONTAINER.KILL_FAILED', name: context.container.name, error: info.grpc ?? info.message });
     }),
     /** The reason cache keeps a failed start's reason until a later start succeeds. */

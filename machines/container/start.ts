@@ -3,7 +3,7 @@
 import { assign } from 'xstate';
 import type { LifecycleHandler } from '../../src/k8s/types.js';
 import * as msg from '../../src/k8s/messages.js';
-import { errorInfo, type InstanceStatus } from '../types.js';
+import { errorInfo } from '../types.js';
 import { terminatedWith } from './context.js';
 import { containerSetup } from './setup.js';
 
@@ -32,7 +32,7 @@ export const Creating = containerSetup.createStateConfig({
     onError: [
       {
         // Config generation failed before the runtime was asked (missing configmap, ...).
-        guard: 'isConfigError',
+        guard: { type: 'isConfigError', params: ({ event }) => ({ error: event.error }) },
         target: '#container.Waiting.CreateContainerConfigError',
         actions: ['observeDone', assign({ waitingMessage: ({ event }) => errorInfo(event.error).message })],
       },
@@ -125,7 +125,7 @@ export const PostStartRunning = containerSetup.createStateConfig({
     onDone: { target: 'Running', actions: 'observeDone' },
     onError: {
       target: 'Terminating',
-      actions: ['observeDone', 'onPostStartFailure'],
+      actions: ['observeDone', { type: 'onPostStartFailure', params: ({ event }) => ({ error: event.error }) }],
     },
   },
   after: {
@@ -145,7 +145,7 @@ export const PostStartRunning = containerSetup.createStateConfig({
     'RUNTIME.STATUS': {
       // The process died while postStart ran: remember the exit; the hook's outcome decides.
       guard: 'instanceExited',
-      actions: ['observe', assign({ instance: ({ context, event }) => ({ ...context.instance!, ...(event as { status: InstanceStatus }).status }) })],
+      actions: ['observe', 'mergeInstanceStatus'],
     },
   },
 });

@@ -1,10 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { registerRuntimeCommand } from './runtime-serve.js';
 import { registerRunCommand } from './run.js';
+import { registerServeCommand } from './serve.js';
 import { exportMachines, type ExportFormat } from './export-machines.js';
 import { registerVisualizeCommand } from './visualize.js';
 import { containerMachine } from '../../machines/container/index.js';
-import { podMachine } from '../../machines/pod.js';
+import { podMachine } from '../../machines/pod/index.js';
 import { probeMachine } from '../../machines/probe.js';
 
 /** The charts `statelet export-machines` writes, by file name. */
@@ -25,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   registerRunCommand(program, setExitCode);
+  registerServeCommand(program, setExitCode);
   registerRuntimeCommand(program, setExitCode);
   registerVisualizeCommand(program, setExitCode, allMachines);
   program

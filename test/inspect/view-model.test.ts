@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import elkModule from 'elkjs/lib/elk.bundled.js';
 import { createActor } from 'xstate';
 import { containerMachine } from '../../machines/container/index.js';
-import { podMachine } from '../../machines/pod.js';
+import { podMachine } from '../../machines/pod/index.js';
 import { probeMachine } from '../../machines/probe.js';
 import { indexStates, machineToJSON, metaCategory, stateTransitions } from '../../src/inspect/chart.js';
 import { InspectionHub } from '../../src/inspect/hub.js';

@@ -3,7 +3,7 @@
 // here waits on real time.
 import { createActor, fromPromise, SimulatedClock, type Actor } from 'xstate';
 import { containerMachine, type ContainerConfig } from '../../machines/container/index.js';
-import { podMachine } from '../../machines/pod.js';
+import { podMachine } from '../../machines/pod/index.js';
 import type { EventRecord, InstanceStatus, RunHandlerInput } from '../../machines/types.js';
 import { loadPod } from '../../src/k8s/manifest.js';
 import type { Pod, PodStatus } from '../../src/k8s/types.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getShortestPaths } from 'xstate/graph';
 import type { InspectionEvent } from 'xstate';
-import { podMachine } from '../../machines/pod.js';
+import { podMachine } from '../../machines/pod/index.js';
 import { loadPod } from '../../src/k8s/manifest.js';
 import { RuntimeManager, stateString } from '../../src/manager.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';

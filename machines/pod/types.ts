@@ -1,0 +1,72 @@
+// The pod chart's data: its context, the events it takes and what it emits for the
+// manager. The facts it decides from are its own (containers report them).
+import type { ActorRefFrom } from 'xstate';
+import type { Pod } from '../../src/k8s/types.js';
+import type { containerMachine, ContainerConfig, ContainerFacts, ContainerToPodEvent } from '../container/index.js';
+import type { EventRecord, InstanceStatus, SandboxInfo } from '../types.js';
+
+/** The `meta` of every pod state: the phase the chart's position implies. */
+export interface PodStateMeta {
+  phase: 'Pending' | 'Running' | 'terminal' | 'terminating';
+}
+
+export type ContainerRef = ActorRefFrom<typeof containerMachine>;
+
+export interface PodConfig {
+  container: Partial<ContainerConfig>;
+  podWorkerRetryMs: number;
+}
+
+export interface PodInput {
+  pod: Pod;
+  now: number;
+  config?: Partial<PodConfig>;
+}
+
+
+export interface PodContext {
+  pod: Pod;
+  podRef: string;
+  config: PodConfig;
+  now: number;
+  sandbox?: SandboxInfo;
+  /** Attempt number of the next RunPodSandbox (metadata.attempt). */
+  sandboxAttempt: number;
+  /** Sandboxes replaced by a re-creation, stopped and removed with the pod. */
+  oldSandboxIds: string[];
+  refs: Record<string, ContainerRef>;
+  /** Next init container to run (index into spec.initContainers). */
+  initIndex: number;
+  /** Next app container to start (index into spec.containers). */
+  appIndex: number;
+  /** Container names already started once (ephemeral containers never restart). */
+  startedOnce: string[];
+  deletion?: { gracePeriodOverride?: number; force: boolean };
+  /** Set once the pod reached a terminal phase without being deleted. */
+  finished: boolean;
+  retryAt?: number;
+  lastError?: string;
+  /** Every instance each container reported creating (purgeInitContainers removes the init ones). */
+  instanceIds: Record<string, string[]>;
+  /** KillContainerError results of the current killPod, in the order they were reported. */
+  killFailures: { container: string; error: string }[];
+  /** StopPodSandbox's failure in the current killPod (KillPodSandboxError). */
+  sandboxKillFailure?: { podUid: string; error: string };
+  /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */
+  containers: Record<string, ContainerFacts>;
+}
+
+export type PodEvent =
+  | ContainerToPodEvent
+  | { type: 'DELETE'; gracePeriodSeconds?: number; force?: boolean; at: number }
+  | { type: 'UPDATE'; pod: Pod; at: number }
+  | { type: 'RUNTIME.CONTAINER'; name: string; status: InstanceStatus; at: number }
+  | { type: 'RUNTIME.SANDBOX'; sandboxId: string; ready: boolean; at: number }
+  | { type: 'PROBE.RESULT'; name: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
+  | { type: 'RESUME'; at: number };
+
+/** Emitted for the manager: Kubernetes events, stamped and counted there. */
+export type PodEmitted =
+  | { type: 'k8s.event'; event: EventRecord }
+  /** A probe's thresholded result changed (for embedders' probe streams). */
+  | { type: 'probe.result'; container: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number };
