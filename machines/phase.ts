@@ -10,8 +10,13 @@ import {
   unreadyStatusMessage,
   WaitingReason,
 } from '../src/k8s/messages.js';
+import { isInitContainerFailed, isSidecar, podRestartPolicy } from './restart-policy.js';
 
-const isSidecarSpec = (c: { restartPolicy?: string }): boolean => c.restartPolicy === 'Always';
+/** A terminated init container failed: non-zero, or OOMKilled even with exit 0 (the one rule, restart-policy.ts). */
+function initTerminationFailed(t: { exitCode: number; reason?: string }): boolean {
+  return isInitContainerFailed({ state: 'exited', exitCode: t.exitCode, reason: t.reason });
+}
+
 
 export function isTerminalPhase(phase: PodPhase | undefined): phase is 'Succeeded' | 'Failed' {
   return phase === 'Succeeded' || phase === 'Failed';
@@ -55,7 +60,7 @@ export function getPhase(
 ): PodPhase {
   if (isTerminalPhase(opts.previousPhase)) return opts.previousPhase;
   const spec = pod.spec;
-  const restartPolicy = spec.restartPolicy ?? 'Always';
+  const restartPolicy = podRestartPolicy(pod);
   const info = byName([...statuses, ...initStatuses]);
   const podHasInitialized =
     opts.podHasInitialized ?? spec.containers.some((c) => !!info.get(c.name)?.state.running);
@@ -64,17 +69,17 @@ export function getPhase(
   let pendingSidecar = 0;
   let failedInitialization = 0;
   for (const c of spec.initContainers ?? []) {
-    if (isSidecarSpec(c)) continue;
+    if (isSidecar(c)) continue;
     const s = info.get(c.name);
     if (!s) {
       pendingRegularInit++;
     } else if (s.state.running) {
       pendingRegularInit++;
     } else if (s.state.terminated) {
-      if (s.state.terminated.exitCode !== 0) failedInitialization++;
+      if (initTerminationFailed(s.state.terminated)) failedInitialization++;
     } else if (s.state.waiting) {
       if (s.lastState?.terminated) {
-        if (s.lastState.terminated.exitCode !== 0) failedInitialization++;
+        if (initTerminationFailed(s.lastState.terminated)) failedInitialization++;
       } else pendingRegularInit++;
     } else pendingRegularInit++;
   }
@@ -85,7 +90,7 @@ export function getPhase(
   let stopped = 0;
   let succeeded = 0;
   for (const c of spec.initContainers ?? []) {
-    if (!isSidecarSpec(c)) continue;
+    if (!isSidecar(c)) continue;
     const s = info.get(c.name);
     if (!s) {
       unknown++;
@@ -148,7 +153,7 @@ function containersReady(
   const unknownC: string[] = [];
   const unready: string[] = [];
   for (const c of pod.spec.initContainers ?? []) {
-    if (!isSidecarSpec(c)) continue;
+    if (!isSidecar(c)) continue;
     const s = info.get(c.name);
     if (!s) unknownC.push(c.name);
     else if (!s.ready) unready.push(c.name);
@@ -177,7 +182,7 @@ function initialized(pod: Pick<Pod, 'spec'>, info: Map<string, ContainerStatus>,
       unknownC.push(c.name);
       continue;
     }
-    if (isSidecarSpec(c)) {
+    if (isSidecar(c)) {
       if (!s.started) incomplete.push(c.name);
       continue;
     }

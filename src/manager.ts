@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { Subject, type Subscription } from 'rxjs';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { podMachine, type PodConfig } from '../machines/pod/index.js';
-import { containerMachine, type ContainerConfig } from '../machines/container/index.js';
+import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig } from '../machines/container/index.js';
 import { probeMachine } from '../machines/probe.js';
-import type { BackOffPolicy } from '../machines/backoff.js';
+import { makeBackOffPolicy, type BackOffPolicy } from '../machines/backoff.js';
 import { createRuntimeActors, type RuntimeActors } from './actors/index.js';
 import { CriClient } from './cri/client.js';
 import { realClock, type Clock } from './clock.js';
@@ -228,11 +228,20 @@ export class RuntimeManager {
 
   /** Checks the runtime answers (Version), learns its name, and starts the PLEG. */
   async start(): Promise<void> {
+    await this.connect();
+    this.pleg?.start();
+    this.logManager?.start();
+  }
+
+  /**
+   * Checks the runtime answers (Version) and learns its name, without starting the PLEG:
+   * a node agent adopts its pods between the two, so that the PLEG's first relist
+   * reports whatever changed meanwhile to pods that are already there.
+   */
+  async connect(): Promise<void> {
     const v = await this.client.version();
     if (!this.opts.runtimeName) this.runtimeName = v.runtimeName === 'statelet-embedded' ? 'statelet' : v.runtimeName;
     this.embedded = v.runtimeName === 'statelet-embedded';
-    this.pleg?.start();
-    this.logManager?.start();
   }
 
   /** One PLEG relist now (after adopting pods, so their instances' news arrives at once). */
@@ -248,14 +257,14 @@ export class RuntimeManager {
     const now = this.clock.now();
     const random = this.opts.random ?? Math.random;
     // The kubelet's pod worker requeues errors after 10 s plus up to 50 % jitter.
-    const retryBase = this.opts.podWorkerRetryMs ?? this.opts.container?.podWorkerRetryMs ?? 10_000;
+    const retryBase = this.opts.podWorkerRetryMs ?? this.opts.container?.podWorkerRetryMs ?? POD_WORKER_RETRY_MS;
     const podWorkerRetryMs = Math.round(retryBase * (1 + 0.5 * random()));
     const config: Partial<PodConfig> = {
       podWorkerRetryMs,
       container: {
         ...this.opts.container,
         podWorkerRetryMs,
-        ...(this.opts.backOff ? { backOff: backOffPolicy(this.opts.backOff) } : {}),
+        ...(this.opts.backOff ? { backOff: makeBackOffPolicy(this.opts.backOff) } : {}),
       },
     };
     return { pod, now, config };
@@ -316,14 +325,17 @@ export class RuntimeManager {
         resolveRemoved(entry.lastStatus ?? {});
       },
     });
-    // The first status (phase Pending) goes out before the charts make their first move.
-    this.flushStatus(entry);
+    // The first status (phase Pending) goes out before the charts make their first move. A
+    // restored pod's first status waits for its replay (an adopted instance passes through
+    // Created on its way back to Running), so it does not flicker back to Pending.
+    if (!add.snapshot) this.flushStatus(entry);
     actor.start();
     if (!add.snapshot) this.reportUnsupportedFields(pod);
     if (add.snapshot) {
       add.afterStart?.(actor);
       // XState drops pending `after` timers on restore: the charts re-arm them from their deadlines.
       actor.send({ type: 'RESUME', at: this.clock.now() });
+      this.markDirty(entry);
     }
     return uid;
   }
@@ -505,12 +517,6 @@ export class RuntimeManager {
   }
 }
 
-function backOffPolicy(b: Partial<Pick<BackOffPolicy, 'initialMs' | 'maxMs'>>): BackOffPolicy {
-  const maxMs = b.maxMs ?? 300_000;
-  let initialMs = b.initialMs ?? 10_000;
-  if (maxMs < initialMs) initialMs = maxMs;
-  return { initialMs, maxMs, resetAfterMs: 600_000 };
-}
 
 /** `Terminating.PreStop` for nested values. */
 export function stateString(value: unknown): string {

@@ -5,6 +5,7 @@ import type { SnapshotFrom } from 'xstate';
 import type { containerMachine } from '../machines/container/index.js';
 import type { podMachine } from '../machines/pod/index.js';
 import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '../machines/phase.js';
+import { podRestartPolicy } from '../machines/restart-policy.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase, PodStatus } from './k8s/types.js';
@@ -132,7 +133,7 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
   // happens after an UNKNOWN or CREATED instance (ShouldContainerBeRestarted says yes whatever
   // the policy): the pod keeps running meanwhile instead of turning Failed.
   const phaseStatuses =
-    (pod.spec.restartPolicy ?? 'Always') === 'Never'
+    podRestartPolicy(pod) === 'Never'
       ? statuses.map((s) => (s.state.waiting && cx.refs[s.name]?.getSnapshot().context.restarting ? { ...s, state: { running: {} } } : s))
       : statuses;
   let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase });

@@ -228,6 +228,28 @@ describe('kill failure during deletion (killPodWithSyncResult)', () => {
   });
 });
 
+describe('one rule for a failed init container (restart-policy.ts isInitContainerFailed)', () => {
+  test('under Never an init container OOMKilled with exit 0 fails the pod; the app never starts', async () => {
+    const h = await new Harness(
+      podYaml(`  restartPolicy: Never
+  initContainers:
+  - name: init
+    image: busybox:1.36
+    command: ["true"]
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh"]
+`),
+      { images: ['busybox:1.36'] },
+    ).start();
+    await h.exit('init', 0, 'OOMKilled');
+    assert.deepEqual(creates(h), []);
+    assert.equal(h.podTopState(), 'Finished');
+    assert.equal(h.status().phase, 'Failed');
+  });
+});
+
 describe('UNKNOWN and readiness', () => {
   test('an UNKNOWN container is killed and restarted even under Never; the pod keeps running', async () => {
     const h = await new Harness(

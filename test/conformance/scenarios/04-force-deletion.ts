@@ -17,13 +17,15 @@
 //   override 1 from the start, preStop gets at most 1 s, then
 //   gracePeriod < 2 => StopContainer(id, 2) (minimumGracePeriodInSeconds).
 //
-// The issue text expected a second SIGTERM to cut a running preStop or
-// StopContainer short (04a/04b). Per the source it does not: 04a/04b pin the
-// kubelet's behaviour (the running kill finishes with the original grace);
-// 04c/04d pin the force semantics where the kubelet has them — a deletion
-// whose grace is 0 from the start (`--grace-period 0`, the flag under test).
+// statelet differs here on purpose (README, "Improvements over the kubelet"): a
+// second signal is a force deletion, and it cuts the kill in flight, as issue 8
+// asks — the running preStop gets at most 1 s more, then StopContainer(id, 2); a
+// StopContainer(id, 30) waiting on a container that ignores SIGTERM is replaced at
+// once by StopContainer(id, 2). 04a/04b pin that improvement (the kubelet, through
+// TODO(#113606), would let the first kill run to its end); 04c/04d pin the force
+// semantics the kubelet has too: a deletion whose grace is 0 from the start.
 import { makePod, type Scenario } from '../runner.js';
-import { action, call, custom, event, exitCode, exited, never, seq } from '../dsl.js';
+import { action, call, event, exitCode, exited, never, seq } from '../dsl.js';
 import { ctr, fp } from './common.js';
 
 const PRESTOP = ['sh', '-c', 'sleep 60'];
@@ -40,16 +42,16 @@ const preStopFake = {
 const p4a = preStopPod('force-during-prestop');
 
 export const forceDuringPreStop: Scenario = {
-  name: '04a second SIGTERM during a long preStop (grace 30): the running kill is not cut short; StopContainer(id, 2) after the full 30 s',
-  pins: 'pkg/kubelet/kubelet.go SyncTerminatingPod (context.TODO, #113606); pkg/kubelet/pod_workers.go UpdatePod; pkg/kubelet/kuberuntime/kuberuntime_container.go executePreStopHook + killContainer',
-  summary: 'Killing + preStop at the first SIGTERM; no StopContainer at the second; StopContainer(app, 2) 30 s after the preStop began; exit 0 ≈ 30 s after the deletion',
+  name: '04a second SIGTERM during a long preStop (grace 30): the hook gets at most 1 s more, then StopContainer(id, 2)',
+  pins: 'statelet improvement over pkg/kubelet/kubelet.go SyncTerminatingPod (context.TODO, #113606); force semantics of pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer (preStop ≤ grace 1, minimumGracePeriodInSeconds)',
+  summary: 'Killing + preStop at the first SIGTERM; StopContainer(app, 2) ≤ 1.5 s after the second; no longer timeout; exit 0 ≤ 5 s after the force',
   pod: p4a.pod,
   fake: preStopFake,
   actions: [
     { label: 'delete', when: call('StartContainer', { name: 'app', error: false }), delayMs: 1500, do: { signal: 'SIGTERM' } },
     { label: 'force', when: call('ExecSync', { name: 'app', cmd: PRESTOP.join(' ') }), delayMs: 2000, do: { signal: 'SIGTERM' } },
   ],
-  deadlineMs: 50_000,
+  deadlineMs: 40_000,
   expect: [
     seq(
       action('delete'),
@@ -57,9 +59,9 @@ export const forceDuringPreStop: Scenario = {
       call('ExecSync', { name: 'app', cmd: PRESTOP.join(' '), timeout: 0 }).within(0, 1500, 'delete').as('prestop'),
     ),
     never(call('StopContainer', { name: 'app' }), { to: 'force' }),
-    seq(action('force'), call('StopContainer', { name: 'app', timeout: 2 }).within(29_500, 32_000, 'prestop')),
+    seq(action('force'), call('StopContainer', { name: 'app', timeout: 2 }).within(0, 1500, 'force')),
     never(call('StopContainer', { name: 'app', timeout: [3, 100_000] })),
-    exitCode(0, { within: [29_500, 36_000], of: 'delete' }),
+    exitCode(0, { within: [0, 5000], of: 'force' }),
   ],
 };
 
@@ -68,31 +70,25 @@ const ignorePod = (name: string) => makePod(name, { terminationGracePeriodSecond
 const p4b = ignorePod('force-ignores-sigterm');
 
 export const forceIgnoresSigterm: Scenario = {
-  name: '04b container ignores SIGTERM, second SIGTERM during StopContainer(id, 30): no new StopContainer, SIGKILL at the 30 s deadline',
-  pins: 'pkg/kubelet/kubelet.go SyncTerminatingPod (context.TODO, #113606); pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer',
-  summary: 'StopContainer(app, 30); the second SIGTERM adds no StopContainer; the container dies 137 30 s after the call, which then returns; exit 0 soon after',
+  name: '04b container ignores SIGTERM, second SIGTERM during StopContainer(id, 30): StopContainer(id, 2) at once, the container dies 137',
+  pins: 'statelet improvement over pkg/kubelet/kubelet.go SyncTerminatingPod (context.TODO, #113606); pkg/kubelet/kuberuntime/kuberuntime_container.go killContainer (minimumGracePeriodInSeconds)',
+  summary: 'StopContainer(app, 30); the second SIGTERM sends StopContainer(app, 2) ≤ 1 s later; the container dies 137 at that deadline; exit 0 soon after',
   pod: p4b.pod,
   fake: { containers: [{ name: 'app', ignoreSigterm: true }] },
   actions: [
     { label: 'delete', when: call('StartContainer', { name: 'app', error: false }), delayMs: 1500, do: { signal: 'SIGTERM' } },
     { label: 'force', when: call('StopContainer', { name: 'app' }), delayMs: 2000, do: { signal: 'SIGTERM' } },
   ],
-  deadlineMs: 50_000,
+  deadlineMs: 40_000,
   expect: [
     seq(
       action('delete'),
       call('StopContainer', { name: 'app', timeout: 30 }).within(0, 1500, 'delete').as('stop1'),
-      exited('app', 0, 137).within(29_500, 31_000, 'stop1').as('died'),
+      action('force'),
+      call('StopContainer', { name: 'app', timeout: 2 }).within(0, 1000, 'force').as('stop2'),
+      exited('app', 0, 137).within(1500, 3500, 'stop2').as('died'),
     ),
-    never(call('StopContainer', { name: 'app' }), { from: 'force', to: 'died' }),
-    custom('the StopContainer(30) returned when the container died', ({ labels, show }) => {
-      const s1 = labels.get('stop1');
-      const died = labels.get('died');
-      if (!s1?.call || !died) return 'stop1 or died missing';
-      if (s1.call.tEnd === undefined || s1.call.cancelled) return `it did not return normally: ${show(s1)}`;
-      return Math.abs(s1.call.tEnd - died.t) <= 100 ? null : `it returned at +${Math.round(s1.call.tEnd)} ms, the container died at +${Math.round(died.t)} ms`;
-    }),
-    exitCode(0, { within: [0, 5000], of: 'died' }),
+    exitCode(0, { within: [0, 6000], of: 'force' }),
   ],
 };
 
