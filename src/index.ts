@@ -1,7 +1,7 @@
 // statelet's library API: the machines, the manager, the CRI client, the
 // embedded runtime and the Kubernetes shapes.
 export * from '../machines/index.js';
-export { RuntimeManager, stateString, type RuntimeManagerOptions, type TransitionRecord, type PodStatusUpdate, type ProbeResultRecord } from './manager.js';
+export { RuntimeManager, stateString, type RuntimeManagerOptions, type TransitionRecord, type PodStatusUpdate, type PodDetails, type ProbeResultRecord } from './manager.js';
 export { createRuntimeActors, toInstanceStatus, type RuntimeActors, type RuntimeActorOptions } from './actors/index.js';
 export { runHandler, HookError, KUBE_VERSION } from './actors/run-handler.js';
 export { createProbeActor } from './actors/probe.js';

@@ -47,6 +47,15 @@ export interface ProbeResultRecord {
 export interface PodStatusUpdate {
   pod: Pod;
   status: PodStatus;
+  /** statelet's view beyond the v1 status: the pod chart's state and each pending back-off's deadline. */
+  details: PodDetails;
+}
+
+export interface PodDetails {
+  /** The pod chart's state value, dotted (`Running`, `Terminating.KillingContainers`). */
+  chartState: string;
+  /** Absolute deadline (epoch ms) of each container's pending CrashLoopBackOff / ImagePullBackOff wait. */
+  backOffUntil: Record<string, number>;
 }
 
 export interface RuntimeManagerOptions {
@@ -486,11 +495,18 @@ export class RuntimeManager {
       startTime: entry.startTime,
       previous: entry.lastStatus,
     });
+    const backOffUntil: Record<string, number> = {};
+    for (const [name, ref] of Object.entries(snap.context.refs)) {
+      const until = ref.getSnapshot().context.backOffUntil;
+      if (until !== undefined) backOffUntil[name] = until;
+    }
+    // Published with each status change (a back-off starting changes the waiting reason).
+    const details: PodDetails = { chartState: stateString(snap.value), backOffUntil };
     const json = JSON.stringify(status);
     if (json === entry.lastStatusJson) return;
     entry.lastStatusJson = json;
     entry.lastStatus = status;
-    this.status$.next({ pod: entry.pod, status });
+    this.status$.next({ pod: entry.pod, status, details });
   }
 
   private onInspection(ev: InspectionEvent): void {

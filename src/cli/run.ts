@@ -4,16 +4,15 @@ import { readFileSync, watch, watchFile, unwatchFile, type FSWatcher } from 'nod
 import { basename, dirname, join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { Option, type Command } from 'commander';
-import { loadPod, ManifestError } from '../k8s/manifest.js';
+import { formatFieldError, loadPod, ManifestError, validatePodUpdate, type FieldError } from '../k8s/manifest.js';
 import type { Event, Pod, PodStatus } from '../k8s/types.js';
 import { describeEvents } from '../k8s/events.js';
 import { goDuration } from '../k8s/format.js';
 import { CriClient } from '../cri/client.js';
-import { RuntimeManager, type TransitionRecord } from '../manager.js';
+import { RuntimeManager, type PodDetails, type TransitionRecord } from '../manager.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
 import { startInspection, type InspectionOptions, type InspectionSession } from '../inspect/session.js';
 import { addInspectOptions, inspectOptionsFrom } from './inspect-flags.js';
-import { topState } from '../status.js';
 import { podLogDirectory } from '../kuberuntime/config.js';
 
 export interface RunOptions {
@@ -24,6 +23,8 @@ export interface RunOptions {
   inspection?: InspectionOptions;
   stateDir?: string;
   podLogsDir?: string;
+  /** The kubelet's --root-dir: pod directories with their volumes. */
+  rootDir?: string;
   runtimeRequestTimeout: number;
   backoffInitial?: number;
   backoffMax?: number;
@@ -48,6 +49,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option('--grace-period <seconds>', 'grace period for the deletion on the first SIGINT/SIGTERM (default: terminationGracePeriodSeconds)', seconds('--grace-period'))
     .option('--state-dir <dir>', 'state directory of the embedded runtime (default: a fresh temporary directory)')
     .option('--pod-logs-dir <dir>', 'root of pod log directories (the kubelet\'s /var/log/pods)')
+    .option('--root-dir <dir>', 'the kubelet\'s --root-dir: pods/<uid> holds each pod\'s volumes (default: beside the pod logs)')
     .option('--runtime-request-timeout <seconds>', 'deadline for CRI calls (the kubelet\'s --runtime-request-timeout)', seconds('--runtime-request-timeout'), 120)
     .option('--backoff-initial <seconds>', 'initial CrashLoopBackOff delay (KEP-4603 knob; default 10)', seconds('--backoff-initial'))
     .option('--backoff-max <seconds>', 'maximum CrashLoopBackOff delay (kubelet maxContainerRestartPeriod; default 300)', seconds('--backoff-max'))
@@ -63,6 +65,7 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         inspection,
         stateDir: raw['stateDir'] as string | undefined,
         podLogsDir: raw['podLogsDir'] as string | undefined,
+        rootDir: raw['rootDir'] as string | undefined,
         runtimeRequestTimeout: raw['runtimeRequestTimeout'] as number,
         backoffInitial: raw['backoffInitial'] as number | undefined,
         backoffMax: raw['backoffMax'] as number | undefined,
@@ -88,7 +91,7 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
   } catch (e) {
     if (e instanceof ManifestError) {
       err(`invalid manifest ${manifestPath === '-' ? '(stdin)' : manifestPath}:`);
-      for (const fe of e.errors) process.stderr.write(`  ${fe.field}: ${fe.message}\n`);
+      for (const fe of e.errors) process.stderr.write(`  ${describeFieldError(fe)}\n`);
       return 2;
     }
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -119,9 +122,12 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     return 1;
   }
   const podLogsDir = opts.podLogsDir ?? (runtime ? join(runtime.stateDir, 'pods') : join(tmpdir(), 'statelet-pods'));
+  // The pod directories (emptyDir volumes and the like) sit beside the pod logs unless --root-dir says otherwise.
+  const rootDir = opts.rootDir ?? (runtime ? join(runtime.stateDir, 'kubelet') : join(tmpdir(), 'statelet-kubelet'));
   const manager = new RuntimeManager({
     client,
     podLogsDir,
+    rootDir,
     transitions: json,
     inspect: inspection.inspect,
     backOff:
@@ -160,10 +166,10 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
   let resolveDone!: (status: PodStatus) => void;
   const done = new Promise<PodStatus>((r) => (resolveDone = r));
 
-  manager.status$.subscribe(({ status }) => {
+  manager.status$.subscribe(({ status, details }) => {
     lastStatus = status;
     if (json) out(podLine(pod, status));
-    else view!.onStatus(status);
+    else view!.onStatus(status, details);
     // The pod ended by itself: remove it (StopPodSandbox is done; RemovePodSandbox follows).
     if (!deleting && (status.phase === 'Succeeded' || status.phase === 'Failed')) {
       deleting = true;
@@ -203,6 +209,12 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
   return finalStatus.phase === 'Succeeded' ? 0 : 1;
 }
 
+/** `<field>: <message>`, with the line and column in the manifest when known. */
+function describeFieldError(fe: FieldError): string {
+  const at = fe.line !== undefined && !/ at line \d+, column \d+/.test(fe.message) ? ` (line ${fe.line}, column ${fe.column})` : '';
+  return `${formatFieldError(fe)}${at}`;
+}
+
 function eventLine(ev: Event) {
   const o = ev.involvedObject;
   const involvedObject: Record<string, string> = { kind: 'Pod', name: o.name, namespace: o.namespace, uid: o.uid };
@@ -237,6 +249,7 @@ function podLine(pod: Pod, status: PodStatus) {
 function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l: string) => void): () => void {
   const abs = resolve(path);
   let last = readFileSync(abs, 'utf8');
+  let current = pod;
   let timer: NodeJS.Timeout | undefined;
   const check = () => {
     timer = undefined;
@@ -253,10 +266,14 @@ function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l:
       next.metadata.uid = pod.metadata.uid;
       next.metadata.name = pod.metadata.name;
       next.metadata.namespace = pod.metadata.namespace;
+      // ValidatePodUpdate: only images, activeDeadlineSeconds, tolerations (and new ephemeral containers) may change.
+      const forbidden = validatePodUpdate(next, current);
+      if (forbidden.length) throw new ManifestError(forbidden, abs);
+      current = next;
       manager.updatePod(next);
       err(`manifest ${path} changed: pod updated`);
     } catch (e) {
-      const detail = e instanceof ManifestError ? e.errors.map((fe) => `${fe.field}: ${fe.message}`).join('; ') : (e as Error).message;
+      const detail = e instanceof ManifestError ? e.errors.map(describeFieldError).join('; ') : (e as Error).message;
       err(`manifest ${path} changed but is invalid, ignored: ${detail}`);
       manager.events$.next(manager.recorder.record(pod, 'Warning', 'InvalidManifest', `Ignoring an invalid edit of ${basename(abs)}: ${detail}`));
     }
@@ -288,6 +305,7 @@ class LiveView {
   private readonly tty = process.stdout.isTTY === true;
   private lines = 0;
   private status?: PodStatus;
+  private details?: PodDetails;
   private timer?: NodeJS.Timeout;
   private lastPlain = new Map<string, string>();
 
@@ -309,8 +327,9 @@ class LiveView {
     }
   }
 
-  onStatus(status: PodStatus): void {
+  onStatus(status: PodStatus, details: PodDetails): void {
     this.status = status;
+    this.details = details;
     this.render();
   }
 
@@ -366,10 +385,9 @@ class LiveView {
     });
   }
 
+  /** From the manager's published details, never from actor internals. */
   private backOffLeft(name: string): number | undefined {
-    const actor = this.manager.getActor(this.pod.metadata.uid!);
-    const ref = actor?.getSnapshot().context.refs[name];
-    const until = ref?.getSnapshot().context.backOffUntil;
+    const until = this.details?.backOffUntil[name];
     return until !== undefined ? Math.max(0, until - Date.now()) : undefined;
   }
 
@@ -391,7 +409,7 @@ class LiveView {
     const table = [header, ...rows];
     const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
     const out = [
-      `pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}  phase ${s.phase}${s.podIP ? `  ip ${s.podIP}` : ''}  (${topState(this.manager.getActor(this.pod.metadata.uid!)?.getSnapshot().value ?? '')})`,
+      `pod ${this.pod.metadata.namespace}/${this.pod.metadata.name}  phase ${s.phase}${s.podIP ? `  ip ${s.podIP}` : ''}  (${(this.details?.chartState ?? '').split('.')[0]})`,
       ...table.map((r) => '  ' + r.map((cell, i) => (cell ?? '').padEnd(widths[i]!)).join('  ').trimEnd()),
     ];
     let buf = '';
