@@ -10,7 +10,8 @@ import {
   unreadyStatusMessage,
   WaitingReason,
 } from '../src/k8s/messages.js';
-import { isInitContainerFailed, isSidecar, podRestartPolicy } from './restart-policy.js';
+import { containerShouldRestart, isInitContainerFailed, isSidecar, podRestartPolicy } from './restart-policy.js';
+import { DEFAULT_FEATURE_GATES, type FeatureGates } from './features.js';
 
 /** A terminated init container failed: non-zero, or OOMKilled even with exit 0 (the one rule, restart-policy.ts). */
 function initTerminationFailed(t: { exitCode: number; reason?: string }): boolean {
@@ -49,6 +50,8 @@ export interface PhaseOptions {
   podHasInitialized?: boolean;
   /** Previous phase: a pod never leaves Failed/Succeeded. */
   previousPhase?: PodPhase;
+  /** Kubelet feature gates (ContainerRestartRules changes the stopped-pod rule). */
+  gates?: Pick<FeatureGates, 'ContainerRestartRules'>;
 }
 
 /** kubelet getPhase, plus the "never leave a terminal phase" rule of generateAPIPodStatus. */
@@ -131,6 +134,18 @@ export function getPhase(
   if (running > 0 && unknown === 0) return 'Running';
   if (running === 0 && stopped > 0 && unknown === 0) {
     if (opts.podIsTerminal) return stopped === succeeded ? 'Succeeded' : 'Failed';
+    if ((opts.gates ?? DEFAULT_FEATURE_GATES).ContainerRestartRules) {
+      // KEP-5307: the pod runs on while any stopped container will be restarted by its own
+      // policy and rules (or the pod's); otherwise it is done. Without container-level
+      // fields this is the Always / OnFailure / Never table below.
+      const willRestart = spec.containers.some((c) => {
+        const s = info.get(c.name);
+        const t = s?.state.terminated ?? s?.lastState?.terminated;
+        return !!t && containerShouldRestart(c, restartPolicy, t.exitCode);
+      });
+      if (willRestart) return 'Running';
+      return stopped === succeeded ? 'Succeeded' : 'Failed';
+    }
     if (restartPolicy === 'Always') return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     if (restartPolicy === 'Never') return 'Failed';
@@ -206,6 +221,8 @@ export interface ConditionOptions {
   previous?: readonly PodCondition[];
   /** Clock for new transitions (defaults to Date.now()). */
   nowMs?: number;
+  /** KEP-5532: a RestartAllContainers restart is running (true), ran before (false), never ran (absent). */
+  allContainersRestarting?: boolean;
 }
 
 /**
@@ -228,6 +245,13 @@ export function podConditions(
     containersReady(pod, info, phase, 'ContainersReady'),
     { type: 'PodScheduled', status: 'True' },
   ];
+  if (opts.allContainersRestarting !== undefined) {
+    conds.push(
+      opts.allContainersRestarting
+        ? { type: 'AllContainersRestarting', status: 'True', reason: ConditionReason.ContainerExited }
+        : { type: 'AllContainersRestarting', status: 'False' },
+    );
+  }
   const prev = new Map<PodConditionType, PodCondition>();
   for (const p of opts.previous ?? []) prev.set(p.type, p);
   const now = rfc3339(opts.nowMs ?? Date.now());

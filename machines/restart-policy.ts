@@ -1,5 +1,9 @@
-// Restart decisions of computePodActions (semantics §7), pure.
-import type { Container, Pod, RestartPolicy } from '../src/k8s/types.js';
+// Restart decisions of computePodActions (semantics §7), pure. With the
+// ContainerRestartRules gate (KEP-5307, beta and on since 1.35) a regular container's own
+// restartPolicy and restartPolicyRules decide first (pkg/api/v1/pod/util.go
+// ContainerShouldRestart, pkg/kubelet/container/helpers.go ShouldContainerBeRestarted).
+import type { Container, ContainerRestartRule, Pod, RestartPolicy } from '../src/k8s/types.js';
+import { DEFAULT_FEATURE_GATES, type FeatureGates } from './features.js';
 
 /** CRI container state as the kubelet sees it (kubecontainer.State). */
 export type RuntimeState = 'created' | 'running' | 'exited' | 'unknown';
@@ -48,9 +52,53 @@ export function isInitContainerFailed(status: RuntimeContainerStatus): boolean {
   return false;
 }
 
+/** What a container's own policy fields say (KEP-5307); absent for 1.34 behaviour. */
+export type ContainerPolicyFields = Pick<Container, 'restartPolicy' | 'restartPolicyRules'>;
+
+/**
+ * findMatchingContainerRestartRule (pkg/api/v1/pod/util.go): the first rule whose exit-code
+ * condition holds (In: the code is listed; NotIn: it is not).
+ */
+export function matchingRestartRule(container: ContainerPolicyFields, exitCode: number): ContainerRestartRule | undefined {
+  for (const rule of container.restartPolicyRules ?? []) {
+    if (!rule.exitCodes) continue;
+    const listed = (rule.exitCodes.values ?? []).includes(exitCode);
+    if (rule.exitCodes.operator === 'In' && listed) return rule;
+    if (rule.exitCodes.operator === 'NotIn' && !listed) return rule;
+  }
+  return undefined;
+}
+
+/**
+ * ContainerShouldRestart (pkg/api/v1/pod/util.go): with a container-level restartPolicy, a
+ * matching rule with action Restart restarts; otherwise the container's policy decides.
+ * Without one, the pod's policy decides. (RestartAllContainers is the pod's business:
+ * see restartAllContainersOnExit.)
+ */
+export function containerShouldRestart(container: ContainerPolicyFields, podPolicy: RestartPolicy, exitCode: number): boolean {
+  const policy = container.restartPolicy ?? podPolicy;
+  if (container.restartPolicy !== undefined && matchingRestartRule(container, exitCode)?.action === 'Restart') return true;
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure') return exitCode !== 0;
+  return true;
+}
+
+/**
+ * ShouldAllContainersRestart (KEP-5532): a regular or init container exited with a code
+ * matching a RestartAllContainers rule.
+ */
+export function restartAllContainersOnExit(container: ContainerPolicyFields, exitCode: number, gates: Pick<FeatureGates, 'ContainerRestartRules' | 'RestartAllContainersOnContainerExits'> = DEFAULT_FEATURE_GATES): boolean {
+  if (!gates.ContainerRestartRules || !gates.RestartAllContainersOnContainerExits) return false;
+  if (container.restartPolicy === undefined) return false;
+  return matchingRestartRule(container, exitCode)?.action === 'RestartAllContainers';
+}
+
 export interface RestartInput {
   role: ContainerRole;
   restartPolicy: RestartPolicy;
+  /** The container's own policy fields (KEP-5307), read when the gate is on. */
+  container?: ContainerPolicyFields;
+  gates?: Pick<FeatureGates, 'ContainerRestartRules'>;
   /** pod.metadata.deletionTimestamp is set. */
   deleting: boolean;
   /** Newest runtime instance; undefined when none exists (never started or all GC'd). */
@@ -68,6 +116,7 @@ export interface RestartInput {
  */
 export function shouldRestart(input: RestartInput): boolean {
   const { role, restartPolicy, deleting, status } = input;
+  const rules = (input.gates ?? DEFAULT_FEATURE_GATES).ContainerRestartRules;
   if (deleting) return false;
   if (!status) return true;
   if (status.state === 'running') return false;
@@ -79,9 +128,10 @@ export function shouldRestart(input: RestartInput): boolean {
     case 'init':
       if (status.state === 'created') return true;
       if (!isInitContainerFailed(status)) return false;
-      return restartPolicy !== 'Never';
+      return initRestartOnFailure(restartPolicy, input.container, input.gates);
     case 'regular':
       if (status.state === 'unknown' || status.state === 'created') return true;
+      if (rules) return containerShouldRestart(input.container ?? {}, restartPolicy, status.exitCode ?? 0);
       if (restartPolicy === 'Never') return false;
       if (restartPolicy === 'OnFailure' && (status.exitCode ?? 0) === 0) return false;
       return true;
@@ -113,13 +163,39 @@ export function shouldContainerBeRestarted(
  * After a kill for liveness/startup failure or a hash change, is a restart appended?
  * Regular: unless the pod policy is Never. Sidecars: always. (computePodActions)
  */
-export function restartAfterKill(role: ContainerRole, restartPolicy: RestartPolicy): boolean {
+export function restartAfterKill(
+  role: ContainerRole,
+  restartPolicy: RestartPolicy,
+  container?: ContainerPolicyFields,
+  gates: Pick<FeatureGates, 'ContainerRestartRules'> = DEFAULT_FEATURE_GATES,
+): boolean {
   if (role === 'sidecar') return true;
   if (role === 'ephemeral') return false;
+  // computePodActions: the container is still running, so there is no exit code for the
+  // rules; only a container-level restartPolicy overrides the pod's.
+  if (gates.ContainerRestartRules && role === 'regular' && container?.restartPolicy !== undefined) return container.restartPolicy !== 'Never';
   return restartPolicy !== 'Never';
 }
 
-/** A failed regular init container under restartPolicy Never fails the pod (KillPod). */
-export function initFailureFailsPod(status: RuntimeContainerStatus, restartPolicy: RestartPolicy): boolean {
-  return isInitContainerFailed(status) && restartPolicy === 'Never';
+/**
+ * computeInitContainerActions: is a failed regular init container restarted? The pod's
+ * policy, or (ContainerRestartRules) the container's own one; its rules are not read.
+ */
+export function initRestartOnFailure(
+  restartPolicy: RestartPolicy,
+  container?: ContainerPolicyFields,
+  gates: Pick<FeatureGates, 'ContainerRestartRules'> = DEFAULT_FEATURE_GATES,
+): boolean {
+  if (gates.ContainerRestartRules && container?.restartPolicy !== undefined && container.restartPolicy !== 'Always') return container.restartPolicy !== 'Never';
+  return restartPolicy !== 'Never';
+}
+
+/** A failed regular init container that will not be restarted fails the pod (KillPod). */
+export function initFailureFailsPod(
+  status: RuntimeContainerStatus,
+  restartPolicy: RestartPolicy,
+  container?: ContainerPolicyFields,
+  gates: Pick<FeatureGates, 'ContainerRestartRules'> = DEFAULT_FEATURE_GATES,
+): boolean {
+  return isInitContainerFailed(status) && !initRestartOnFailure(restartPolicy, container, gates);
 }

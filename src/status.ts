@@ -136,17 +136,20 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
     podRestartPolicy(pod) === 'Never'
       ? statuses.map((s) => (s.state.waiting && cx.refs[s.name]?.getSnapshot().context.restarting ? { ...s, state: { running: {} } } : s))
       : statuses;
-  let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase });
+  let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase, gates: cx.config.container.featureGates });
   // Since 1.27 a deleted pod reports a terminal phase before it goes away.
   if (podIsTerminal && (top === 'Removed' || top === 'Removing') && !isTerminalPhase(phase)) {
     phase = statuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }
+  // KEP-5532: while every container restarts, the pod goes back to Pending as the kubelet's does.
+  if (cx.allContainersRestarting && !podIsTerminal && !isTerminalPhase(opts.previous?.phase)) phase = 'Pending';
   const sandboxReady = !!cx.sandbox && !podIsTerminal;
   const conditions: PodCondition[] = podConditions(pod, initStatuses, statuses, {
     phase,
     sandboxReady,
     previous: opts.previous?.conditions,
     nowMs: opts.now,
+    allContainersRestarting: cx.allContainersRestarting,
   });
   const status: PodStatus = { phase, conditions };
   if (cx.sandbox?.ip) {

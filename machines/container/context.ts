@@ -3,6 +3,7 @@
 import type { Container, Probe } from '../../src/k8s/types.js';
 import { killGracePeriodSeconds, type KillCause } from '../grace.js';
 import type { ProbeInput } from '../probe.js';
+import { podRestartPolicy, restartAllContainersOnExit, shouldRestart } from '../restart-policy.js';
 import type { EventRecord, InstanceStatus } from '../types.js';
 import type { ActiveKill, ContainerContext, ContainerToPodEvent, KillRequest } from './types.js';
 
@@ -98,4 +99,27 @@ export function startKill(context: ContainerContext, request: KillRequest, extra
     priorExitFinishedAt: context.lastTermination ? context.lastTermination.finishedAt ?? context.now : undefined,
     ...extra,
   };
+}
+
+/**
+ * ShouldContainerBeRestarted for the newest exited instance (pkg/kubelet/container/helpers.go),
+ * with the container's own restartPolicy and rules when ContainerRestartRules is on.
+ */
+export function shouldRestartNewestExit(context: ContainerContext): boolean {
+  const last = context.lastTermination;
+  return shouldRestart({
+    role: context.role,
+    restartPolicy: podRestartPolicy(context.pod),
+    container: context.container,
+    gates: context.config.featureGates,
+    deleting: context.deleting,
+    status: last ? { state: 'exited', exitCode: last.exitCode, reason: last.reason } : undefined,
+  });
+}
+
+/** The newest exit matched a RestartAllContainers rule (KEP-5532), and no deletion is under way. */
+export function triggersRestartAll(context: ContainerContext): boolean {
+  const last = context.lastTermination;
+  if (!last || context.deleting || context.kill?.then === 'exit' || context.role === 'ephemeral') return false;
+  return restartAllContainersOnExit(context.container, last.exitCode ?? 0, context.config.featureGates);
 }

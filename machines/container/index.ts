@@ -20,6 +20,7 @@ import { assign } from 'xstate';
 import { formatPod } from '../../src/k8s/format.js';
 import { containerHash } from '../../src/k8s/hash.js';
 import { CRASHLOOP_BACKOFF, IMAGE_PULL_BACKOFF } from '../backoff.js';
+import { DEFAULT_FEATURE_GATES } from '../features.js';
 import { Pending, Pulling } from './image.js';
 import { Creating, Created, Started, PostStartRunning } from './start.js';
 import { Running } from './running.js';
@@ -46,6 +47,7 @@ export const containerMachine = containerSetup.createMachine({
       imageBackOff: input.config?.imageBackOff ?? IMAGE_PULL_BACKOFF,
       podWorkerRetryMs: input.config?.podWorkerRetryMs ?? POD_WORKER_RETRY_MS,
       hookTimeoutMs: input.config?.hookTimeoutMs ?? 0,
+      featureGates: input.config?.featureGates ?? DEFAULT_FEATURE_GATES,
     },
     now: input.now,
     restartCount: 0,

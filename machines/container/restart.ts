@@ -10,6 +10,8 @@ export const ExitDecision = containerSetup.createStateConfig({
   meta: { status: 'terminated' },
   entry: 'notifyExited',
   always: [
+    // KEP-5532: the pod kills and restarts every container; this one waits for its START.
+    { guard: 'triggersRestartAll', target: 'Pending' },
     { guard: 'killFollowedByRestart', target: 'BackOffCheck' },
     { guard: 'shouldNotRestart', target: 'Exited' },
     { target: 'BackOffCheck' },

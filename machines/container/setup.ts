@@ -14,7 +14,7 @@ import {
   type KillCause,
 } from '../grace.js';
 import { notProvided } from '../not-provided.js';
-import { podRestartPolicy, restartAfterKill, shouldRestart } from '../restart-policy.js';
+import { podRestartPolicy, restartAfterKill } from '../restart-policy.js';
 import { probeMachine } from '../probe.js';
 import {
   errorInfo,
@@ -33,7 +33,7 @@ import {
   type StopContainerInput,
   type StopContainerOutput,
 } from '../types.js';
-import { backOffBasis, eventAt, doneAt, eventFor, factsFor, probeInput, startKill, terminatedWith } from './context.js';
+import { backOffBasis, shouldRestartNewestExit, triggersRestartAll, eventAt, doneAt, eventFor, factsFor, probeInput, startKill, terminatedWith } from './context.js';
 import type { ContainerContext, ContainerEvent, ContainerInput, ContainerStateMeta } from './types.js';
 
 export const containerSetup = setup({
@@ -77,6 +77,7 @@ export const containerSetup = setup({
     hasPostStart: ({ context }) => !!context.container.lifecycle?.postStart,
     hookTimeoutEnabled: ({ context }) => context.config.hookTimeoutMs > 0,
     shouldRunPreStop: ({ context }) =>
+      !context.kill?.skipPreStop &&
       !!context.container.lifecycle?.preStop && (context.kill?.graceSeconds ?? 0) > 0 && context.instance?.state === 'running',
     isCurrentInstance: ({ context, event }) =>
       event.type === 'RUNTIME.STATUS' && !!context.instance && event.status.id === context.instance.id,
@@ -89,15 +90,9 @@ export const containerSetup = setup({
     killFollowedByRestart: ({ context }) => context.kill?.then === 'restart' && !context.deleting,
     killFollowedByExit: ({ context }) => context.kill?.then === 'exit' || context.deleting,
     /** computePodActions / ShouldContainerBeRestarted for the newest exited instance. */
-    shouldNotRestart: ({ context }) =>
-      !shouldRestart({
-        role: context.role,
-        restartPolicy: podRestartPolicy(context.pod),
-        deleting: context.deleting,
-        status: context.lastTermination
-          ? { state: 'exited', exitCode: context.lastTermination.exitCode, reason: context.lastTermination.reason }
-          : undefined,
-      }),
+    shouldNotRestart: ({ context }) => !shouldRestartNewestExit(context),
+    /** KEP-5532: the exit matched a RestartAllContainers rule; the pod restarts every container. */
+    triggersRestartAll: ({ context }) => triggersRestartAll(context),
     /** doBackOff: the newest exited instance of the sync's snapshot finished less than the current back-off ago. */
     inCrashLoopBackOff: ({ context }) => doBackOff(context.backOff, backOffBasis(context), context.now, context.config.backOff).inBackOff,
     /** A second deletion with force cuts a kill that is not forced yet. */
@@ -162,15 +157,8 @@ export const containerSetup = setup({
       name: context.container.name,
       exitCode: context.lastTermination?.exitCode ?? 0,
       reason: context.lastTermination?.reason,
-      willRestart:
-        context.kill?.then === 'restart' && !context.deleting
-          ? true
-          : shouldRestart({
-              role: context.role,
-              restartPolicy: podRestartPolicy(context.pod),
-              deleting: context.deleting,
-              status: { state: 'exited', exitCode: context.lastTermination?.exitCode, reason: context.lastTermination?.reason },
-            }),
+      willRestart: (context.kill?.then === 'restart' && !context.deleting) || shouldRestartNewestExit(context),
+      restartAll: triggersRestartAll(context),
     });
     }),
     /** One prober per probe the container defines (kubelet prober manager AddPod). */
@@ -307,7 +295,7 @@ export const containerSetup = setup({
     grantTurn: assign({ kill: ({ context }) => (context.kill ? { ...context.kill, turnGranted: true } : context.kill) }),
     beginProbeKill: enqueueActions(({ context, enqueue }, params: { cause: KillCause }) => {
       const name = context.container.name;
-      const restart = restartAfterKill(context.role, podRestartPolicy(context.pod));
+      const restart = restartAfterKill(context.role, podRestartPolicy(context.pod), context.container, context.config.featureGates);
       const message =
         context.role === 'regular'
           ? params.cause === 'LivenessProbe'

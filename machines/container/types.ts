@@ -3,6 +3,7 @@
 import type { Container, Pod } from '../../src/k8s/types.js';
 import type { BackOffEntry, BackOffPolicy } from '../backoff.js';
 import type { KillCause } from '../grace.js';
+import type { FeatureGates } from '../features.js';
 import type { ContainerRole } from '../restart-policy.js';
 import type { ProbeToParentEvent } from '../probe.js';
 import type { EventRecord, InstanceStatus, SandboxInfo } from '../types.js';
@@ -36,6 +37,8 @@ export interface KillRequest {
   gracePeriodOverride?: number;
   /** Force deletion: preStop gets at most 1 s and StopContainer timeout 2. */
   force?: boolean;
+  /** KEP-5532 RestartAllContainers: killed without preStop. */
+  skipPreStop?: boolean;
 }
 
 export interface ActiveKill extends KillRequest {
@@ -65,6 +68,8 @@ export interface ContainerConfig {
   podWorkerRetryMs: number;
   /** statelet extension: fail a postStart/preStop hook that runs longer than this (0 = no timeout, as the kubelet). */
   hookTimeoutMs: number;
+  /** Kubelet feature gates (1.36 defaults). */
+  featureGates: FeatureGates;
 }
 
 export interface ContainerInput {
@@ -172,7 +177,7 @@ export type ContainerToPodEvent =
   | { type: 'CONTAINER.START_FAILED'; name: string }
   | { type: 'CONTAINER.READY'; name: string; ready: boolean; started: boolean }
   | { type: 'CONTAINER.PROBE'; name: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
-  | { type: 'CONTAINER.EXITED'; name: string; exitCode: number; reason?: string; willRestart: boolean }
+  | { type: 'CONTAINER.EXITED'; name: string; exitCode: number; reason?: string; willRestart: boolean; restartAll?: boolean }
   | { type: 'CONTAINER.STOPPED'; name: string; at: number }
   /** killContainer failed (KillContainerError); `error` is Go's %v of the CRI error. */
   | { type: 'CONTAINER.KILL_FAILED'; name: string; error: string }

@@ -5,6 +5,7 @@
 //
 //   SyncPod, step by step ............................. sync.ts
 //     (sandbox, ephemeral, init one at a time, regular containers in spec order)
+//   RestartAllContainers (KEP-5532) .................. restart-all.ts
 //   killPod: all kills at once, sidecars in turn,
 //     StopPodSandbox, FailedKillPod and retry ........ kill-pod.ts
 //   completion, deletion, removal ..................... end.ts
@@ -14,6 +15,7 @@
 import { formatPod } from '../../src/k8s/format.js';
 import { POD_WORKER_RETRY_MS } from '../container/index.js';
 import { Completing, Finished, Terminating, Removing, Removed } from './end.js';
+import { RemovingAllContainers, RestartingAllContainers } from './restart-all.js';
 import { podSetup } from './setup.js';
 import {
   CreatingSandbox,
@@ -74,6 +76,8 @@ export const podMachine = podSetup.createMachine({
     SandboxChanged,
     StoppingOldSandbox,
     PurgingInitContainers,
+    RestartingAllContainers,
+    RemovingAllContainers,
     Completing,
     Finished,
     Terminating,

@@ -6,6 +6,7 @@ import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import type { Container, Pod } from '../../src/k8s/types.js';
 import { effectiveTerminationGraceSeconds } from '../grace.js';
 import { containerMachine } from '../container/index.js';
+import { DEFAULT_FEATURE_GATES } from '../features.js';
 import { notProvided } from '../not-provided.js';
 import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from '../restart-policy.js';
 import {
@@ -72,11 +73,21 @@ export const podSetup = setup({
     initFailedForGood: ({ context, event }) =>
       event.type === 'CONTAINER.EXITED' &&
       roleOf(context.pod, event.name) === 'init' &&
-      initFailureFailsPod({ state: 'exited', exitCode: event.exitCode, reason: event.reason }, podRestartPolicy(context.pod)),
+      initFailureFailsPod(
+        { state: 'exited', exitCode: event.exitCode, reason: event.reason },
+        podRestartPolicy(context.pod),
+        context.pod.spec.initContainers?.find((c) => c.name === event.name),
+        { ...DEFAULT_FEATURE_GATES, ...context.config.container.featureGates },
+      ),
     /** Every kill of this killPod returned: the container is down, or its kill failed. */
     everyKillReturned: ({ context }) =>
       allSpecContainers(context.pod).every((c) => isDown(context, c.name) || context.killFailures.some((f) => f.container === c.name)),
     someKillFailed: ({ context }) => context.killFailures.length > 0,
+    /** KEP-5532: a container's exit matched a RestartAllContainers rule. */
+    restartsAllContainers: ({ event }) => event.type === 'CONTAINER.EXITED' && event.restartAll === true,
+    /** Every init, sidecar and regular container is down (ephemeral containers are kept). */
+    allButEphemeralDown: ({ context }) =>
+      [...(context.pod.spec.initContainers ?? []), ...context.pod.spec.containers].every((c) => isDown(context, c.name)),
     /** The PLEG saw one of this pod's sandboxes change. */
     isOwnSandbox: ({ context, event }) =>
       event.type === 'RUNTIME.SANDBOX' && (event.sandboxId === context.sandbox?.id || context.oldSandboxIds.includes(event.sandboxId)),
@@ -223,6 +234,32 @@ export const podSetup = setup({
     rememberFacts: assign({
       containers: ({ context, event }) => (event.type === 'CONTAINER.FACTS' ? { ...context.containers, [event.name]: event.facts } : context.containers),
     }),
+    /**
+     * KEP-5532: kill every init, sidecar and regular container at once, without ordering and
+     * without preStop; each then waits for the pod's START.
+     */
+    killAllForRestart: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({ allContainersRestarting: true });
+      for (const c of [...(context.pod.spec.initContainers ?? []), ...context.pod.spec.containers]) {
+        const ref = context.refs[c.name];
+        if (ref && !isDown(context, c.name)) enqueue.sendTo(ref, { type: 'KILL', request: { cause: 'Other', then: 'pending', skipPreStop: true }, at: context.now });
+      }
+    }),
+    /** The removed containers have no status for the next sync: each starts again from its first step. */
+    forgetRemovedContainers: enqueueActions(({ context, enqueue }) => {
+      const names = [...(context.pod.spec.initContainers ?? []), ...context.pod.spec.containers].map((c) => c.name);
+      const containers = { ...context.containers };
+      const instanceIds = { ...context.instanceIds };
+      for (const name of names) {
+        const f = containers[name];
+        if (f) containers[name] = { ...f, down: true, exited: false, lastExit: undefined };
+        delete instanceIds[name];
+        const ref = context.refs[name];
+        if (ref) enqueue.sendTo(ref, { type: 'PURGED', at: context.now });
+      }
+      enqueue.assign({ containers, instanceIds, initIndex: 0, appIndex: 0 });
+    }),
+    endRestartAll: assign({ allContainersRestarting: ({ context }) => (context.allContainersRestarting === undefined ? undefined : false) }),
     clearKillFailures: assign({ killFailures: () => [], sandboxKillFailure: undefined }),
     noteSandboxKillFailure: assign({
       sandboxKillFailure: ({ context }, params: { error: unknown }) => ({

@@ -75,6 +75,7 @@ export const Initializing = podSetup.createStateConfig({
   always: { guard: 'initDone', target: 'StartingContainers' },
   on: {
     'CONTAINER.EXITED': [
+      { guard: 'restartsAllContainers', target: 'RestartingAllContainers', actions: 'observe' },
       { guard: 'initFailedForGood', target: 'Completing', actions: 'observe' },
       {
         // A regular init container completed: on to the next.
@@ -114,6 +115,7 @@ export const StartingContainers = podSetup.createStateConfig({
     'CONTAINER.STARTED': { guard: 'isCurrentApp', target: 'StartingContainers', reenter: true, actions: 'advanceApp' },
     'CONTAINER.START_FAILED': { guard: 'isCurrentApp', target: 'StartingContainers', reenter: true, actions: 'advanceApp' },
     'CONTAINER.EXITED': [
+      { guard: 'restartsAllContainers', target: 'RestartingAllContainers', actions: 'observe' },
       { guard: 'isCurrentApp', target: 'StartingContainers', reenter: true, actions: 'advanceApp' },
     ],
     'RUNTIME.SANDBOX': { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
@@ -124,8 +126,11 @@ export const StartingContainers = podSetup.createStateConfig({
 
 export const Running = podSetup.createStateConfig({
   meta: { phase: 'Running' },
+  // A RestartAllContainers restart is over once the containers run again.
+  entry: 'endRestartAll',
   always: { guard: 'podCompleted', target: 'Completing' },
   on: {
+    'CONTAINER.EXITED': { guard: 'restartsAllContainers', target: 'RestartingAllContainers', actions: 'observe' },
     'RUNTIME.SANDBOX': { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
     DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] },
     UPDATE: { actions: ['observe', 'applyUpdate', 'spawnContainers', 'startEphemerals'] },

@@ -52,6 +52,8 @@ export interface PodContext {
   killFailures: { container: string; error: string }[];
   /** StopPodSandbox's failure in the current killPod (KillPodSandboxError). */
   sandboxKillFailure?: { podUid: string; error: string };
+  /** KEP-5532: a RestartAllContainers restart runs (true) or ran (false); absent if it never did. */
+  allContainersRestarting?: boolean;
   /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */
   containers: Record<string, ContainerFacts>;
 }

@@ -152,6 +152,8 @@ export const ConditionReason = {
   ContainersNotReady: 'ContainersNotReady',
   ContainersNotInitialized: 'ContainersNotInitialized',
   ReadinessGatesNotReady: 'ReadinessGatesNotReady',
+  /** KEP-5532: AllContainersRestarting=True after a RestartAllContainers rule matched. */
+  ContainerExited: 'ContainerExited',
 } as const;
 
 // ---------------------------------------------------------------------------

@@ -11,7 +11,21 @@ import type * as v1 from 'kubernetes-types/core/v1.js';
 import type * as metav1 from 'kubernetes-types/meta/v1.js';
 
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
-export type ContainerRestartPolicy = 'Always';
+/**
+ * A container's own restartPolicy: `Always` on an init container makes it a sidecar
+ * (KEP-753); on a regular container any value overrides the pod's (KEP-5307, beta 1.35).
+ */
+export type ContainerRestartPolicy = 'Always' | 'OnFailure' | 'Never';
+/** KEP-5307 / KEP-5532 rule actions (staging/src/k8s.io/api/core/v1/types.go). */
+export type ContainerRestartRuleAction = 'Restart' | 'RestartAllContainers';
+export interface ContainerRestartRuleOnExitCodes {
+  operator: 'In' | 'NotIn';
+  values?: number[];
+}
+export interface ContainerRestartRule {
+  action: ContainerRestartRuleAction;
+  exitCodes?: ContainerRestartRuleOnExitCodes;
+}
 export type PullPolicy = 'Always' | 'IfNotPresent' | 'Never';
 export type Protocol = 'TCP' | 'UDP' | 'SCTP';
 export type URIScheme = 'HTTP' | 'HTTPS';
@@ -25,7 +39,7 @@ export type HostPathType = '' | 'DirectoryOrCreate' | 'Directory' | 'FileOrCreat
 /** A port given either as a number or as a name (or numeric string), like intstr.IntOrString. */
 export type IntOrString = number | string;
 /** resource.Quantity on the wire ("100m", "64Mi"); numbers in a manifest are normalised to strings by applyDefaults. */
-export type Quantity = string;
+export type QuantityString = string;
 
 export interface ObjectMeta
   extends Omit<metav1.ObjectMeta, 'name' | 'uid' | 'deletionGracePeriodSeconds' | 'deletionTimestamp' | 'creationTimestamp' | 'generation'> {
@@ -73,11 +87,17 @@ export interface LifecycleHandler extends Omit<v1.LifecycleHandler, 'httpGet'> {
   httpGet?: HTTPGetAction;
 }
 
+/** KEP-4960 stop signals (staging/src/k8s.io/api/core/v1/types.go Signal): the Linux names. */
+export type Signal = string;
+
 export interface Lifecycle {
   postStart?: LifecycleHandler;
   preStop?: LifecycleHandler;
-  /** 1.33 alpha (ContainerStopSignals gate, off by default): rejected by validation. */
-  stopSignal?: string;
+  /**
+   * 1.33 alpha (ContainerStopSignals gate, off by default): accepted only with the gate on and
+   * spec.os.name set; sent to the runtime as ContainerConfig.stop_signal.
+   */
+  stopSignal?: Signal;
 }
 
 export interface Probe extends Omit<v1.Probe, 'httpGet'> {
@@ -86,7 +106,7 @@ export interface Probe extends Omit<v1.Probe, 'httpGet'> {
 
 export type ProbeType = 'liveness' | 'readiness' | 'startup';
 
-export type ResourceList = Record<string, Quantity>;
+export type ResourceList = Record<string, QuantityString>;
 export interface ResourceRequirements extends Omit<v1.ResourceRequirements, 'limits' | 'requests' | 'claims'> {
   limits?: ResourceList;
   requests?: ResourceList;
@@ -112,7 +132,7 @@ export interface VolumeMount extends Omit<v1.VolumeMount, 'mountPropagation'> {
 
 export interface EmptyDirVolumeSource extends Omit<v1.EmptyDirVolumeSource, 'medium' | 'sizeLimit'> {
   medium?: '' | 'Memory';
-  sizeLimit?: Quantity;
+  sizeLimit?: QuantityString;
 }
 
 export interface HostPathVolumeSource extends Omit<v1.HostPathVolumeSource, 'type'> {
@@ -170,13 +190,13 @@ export interface Container
   livenessProbe?: Probe;
   readinessProbe?: Probe;
   startupProbe?: Probe;
-  /** Init containers only; 'Always' makes the init container a sidecar (KEP-753). */
+  /** 'Always' on an init container makes it a sidecar (KEP-753); on a regular container it overrides the pod's (KEP-5307). */
   restartPolicy?: ContainerRestartPolicy;
   terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   resources?: ResourceRequirements;
   volumeMounts?: VolumeMount[];
-  /** 1.34 alpha (ContainerRestartRules gate, off by default): rejected by validation. */
-  restartPolicyRules?: unknown[];
+  /** KEP-5307 (ContainerRestartRules, beta and on since 1.35): checked in order on each exit; needs an explicit restartPolicy. */
+  restartPolicyRules?: ContainerRestartRule[];
 }
 
 /** EphemeralContainer shares Container's fields (probes/lifecycle/ports/resources are rejected by validation). */
@@ -239,6 +259,12 @@ export interface ContainerStatus {
   image: string;
   imageID: string;
   containerID?: string;
+  /** KEP-4960: the effective stop signal (the spec's lifecycle.stopSignal, else the runtime's). */
+  stopSignal?: Signal;
+  /** KEP-1287: the resources the runtime reports for a running container (the allocated ones otherwise). */
+  resources?: ResourceRequirements;
+  /** KEP-1287: the requests the kubelet admitted for this container. */
+  allocatedResources?: ResourceList;
 }
 
 export type PodConditionType =
@@ -246,7 +272,12 @@ export type PodConditionType =
   | 'PodReadyToStartContainers'
   | 'Initialized'
   | 'ContainersReady'
-  | 'Ready';
+  | 'Ready'
+  /** KEP-5532 (1.36 beta): every container is being restarted after a RestartAllContainers rule matched. */
+  | 'AllContainersRestarting'
+  /** KEP-1287 in-place resize. */
+  | 'PodResizePending'
+  | 'PodResizeInProgress';
 
 export interface PodCondition {
   type: PodConditionType;
@@ -255,6 +286,8 @@ export interface PodCondition {
   message?: string;
   lastProbeTime?: string | null;
   lastTransitionTime?: string;
+  /** 1.34 (PodObservedGenerationTracking): the metadata.generation the condition was set for. */
+  observedGeneration?: number;
 }
 
 export interface PodIP {
@@ -262,6 +295,8 @@ export interface PodIP {
 }
 
 export interface PodStatus {
+  /** 1.34 (PodObservedGenerationTracking): the metadata.generation this status was computed for. */
+  observedGeneration?: number;
   phase?: PodPhase;
   /** Guaranteed, Burstable or BestEffort (see src/kuberuntime/qos.ts). */
   qosClass?: PodQOSClass;

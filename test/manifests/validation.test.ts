@@ -229,7 +229,7 @@ describe('env, ports, names, security contexts, DNS', () => {
     assert.equal(pod().spec.dnsPolicy, 'ClusterFirst');
   });
   test('alpha features that are off in 1.34 are rejected, not ignored', () => {
-    const m = msgs(pod({ hostnameOverride: 'x' }, { restartPolicyRules: [{}], lifecycle: { stopSignal: 'SIGUSR1' } }));
+    const m = msgs(pod({ hostnameOverride: 'x' }, { restartPolicyRules: [{ action: 'Restart' }], lifecycle: { stopSignal: 'SIGUSR1' } }));
     assert.deepEqual(m, [
       'spec.containers[0].restartPolicyRules: Forbidden: the ContainerRestartRules feature (1.34 alpha) is not enabled',
       'spec.containers[0].lifecycle.stopSignal: Forbidden: the ContainerStopSignals feature (1.33 alpha) is not enabled',
