@@ -8,6 +8,7 @@ import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '
 import { podRestartPolicy } from '../machines/restart-policy.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';
+import { getPodQOS } from './kuberuntime/qos.js';
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase, PodStatus } from './k8s/types.js';
 
 type ContainerSnapshot = SnapshotFrom<typeof containerMachine>;
@@ -141,6 +142,8 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
   if (podIsTerminal && (top === 'Removed' || top === 'Removing') && !isTerminalPhase(phase)) {
     phase = statuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
   }
+  // The active-deadline handler's eviction (generateAPIPodStatus: ShouldEvict sets Failed + reason).
+  if (cx.evicted) phase = 'Failed';
   // KEP-5532: while every container restarts, the pod goes back to Pending as the kubelet's does.
   if (cx.allContainersRestarting && !podIsTerminal && !isTerminalPhase(opts.previous?.phase)) phase = 'Pending';
   const sandboxReady = !!cx.sandbox && !podIsTerminal;
@@ -151,7 +154,11 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
     nowMs: opts.now,
     allContainersRestarting: cx.allContainersRestarting,
   });
-  const status: PodStatus = { phase, conditions };
+  const status: PodStatus = { phase, conditions, qosClass: getPodQOS(pod) };
+  if (cx.evicted) {
+    status.reason = cx.evicted.reason;
+    status.message = cx.evicted.message;
+  }
   if (cx.sandbox?.ip) {
     status.podIP = cx.sandbox.ip;
     status.podIPs = [{ ip: cx.sandbox.ip }];

@@ -30,6 +30,12 @@ import {
 
 export * from './types.js';
 
+/** Adds the active-deadline eviction to a state the pod is active in (the delay runs from the absolute deadline). */
+function withActiveDeadline<T extends object>(state: T) {
+  const after = 'after' in state && typeof state.after === 'object' ? state.after : {};
+  return { ...state, after: { ...after, activeDeadline: { guard: 'activeDeadlinePassed' as const, target: '#pod.DeadlineExceeded' } } };
+}
+
 export const podMachine = podSetup.createMachine({
   id: 'pod',
   context: ({ input }) => ({
@@ -54,6 +60,10 @@ export const podMachine = podSetup.createMachine({
     instanceIds: {},
     killFailures: [],
     containers: {},
+    activeDeadlineAt:
+      input.pod.spec.activeDeadlineSeconds !== undefined && input.pod.spec.activeDeadlineSeconds !== null
+        ? input.now + input.pod.spec.activeDeadlineSeconds * 1000
+        : undefined,
   }),
   initial: 'CreatingSandbox',
   on: {
@@ -68,16 +78,19 @@ export const podMachine = podSetup.createMachine({
     RESUME: { actions: ['observe', 'resumeContainers'] },
   },
   states: {
-    CreatingSandbox,
-    SandboxCreateFailed,
-    Initializing,
-    StartingContainers,
-    Running,
-    SandboxChanged,
-    StoppingOldSandbox,
-    PurgingInitContainers,
-    RestartingAllContainers,
-    RemovingAllContainers,
+    // While the pod is active, the active-deadline handler may evict it.
+    CreatingSandbox: withActiveDeadline(CreatingSandbox),
+    SandboxCreateFailed: withActiveDeadline(SandboxCreateFailed),
+    Initializing: withActiveDeadline(Initializing),
+    StartingContainers: withActiveDeadline(StartingContainers),
+    Running: withActiveDeadline(Running),
+    SandboxChanged: withActiveDeadline(SandboxChanged),
+    StoppingOldSandbox: withActiveDeadline(StoppingOldSandbox),
+    PurgingInitContainers: withActiveDeadline(PurgingInitContainers),
+    RestartingAllContainers: withActiveDeadline(RestartingAllContainers),
+    RemovingAllContainers: withActiveDeadline(RemovingAllContainers),
+    /** activeDeadlineSeconds passed (active_deadline.go): Failed, DeadlineExceeded, and killPod. */
+    DeadlineExceeded: { meta: { phase: 'terminal' }, entry: 'evictForActiveDeadline', always: { target: 'Completing' } },
     Completing,
     Finished,
     Terminating,

@@ -4,6 +4,7 @@
 // assembles them.
 import { assertEvent, assign, emit, enqueueActions, setup } from 'xstate';
 import type { Container, Pod } from '../../src/k8s/types.js';
+import * as msg from '../../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from '../grace.js';
 import { containerMachine } from '../container/index.js';
 import { DEFAULT_FEATURE_GATES } from '../features.js';
@@ -41,6 +42,9 @@ export function isDown(context: PodContext, name: string): boolean {
   return context.containers[name]?.down ?? true;
 }
 
+/** setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer deadline is re-checked then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export const podSetup = setup({
   types: {
     context: {} as PodContext,
@@ -58,6 +62,8 @@ export const podSetup = setup({
   },
   delays: {
     podWorkerRetry: ({ context }) => Math.max(0, (context.retryAt ?? context.now) - context.now),
+    /** Until startTime + activeDeadlineSeconds (clamped to what a timer can hold; the guard re-checks). */
+    activeDeadline: ({ context }) => Math.min(MAX_TIMER_MS, Math.max(0, (context.activeDeadlineAt ?? context.now) - context.now)),
   },
   guards: {
     hasInitContainers: ({ context }) => (context.pod.spec.initContainers?.length ?? 0) > 0,
@@ -83,6 +89,8 @@ export const podSetup = setup({
     everyKillReturned: ({ context }) =>
       allSpecContainers(context.pod).every((c) => isDown(context, c.name) || context.killFailures.some((f) => f.container === c.name)),
     someKillFailed: ({ context }) => context.killFailures.length > 0,
+    /** active_deadline.go pastActiveDeadline: the pod ran at least activeDeadlineSeconds. */
+    activeDeadlinePassed: ({ context }) => context.activeDeadlineAt !== undefined && context.now + MAX_TIMER_MS > context.activeDeadlineAt,
     /** KEP-5532: a container's exit matched a RestartAllContainers rule. */
     restartsAllContainers: ({ event }) => event.type === 'CONTAINER.EXITED' && event.restartAll === true,
     /** Every init, sidecar and regular container is down (ephemeral containers are kept). */
@@ -260,6 +268,14 @@ export const podSetup = setup({
       enqueue.assign({ containers, instanceIds, initIndex: 0, appIndex: 0 });
     }),
     endRestartAll: assign({ allContainersRestarting: ({ context }) => (context.allContainersRestarting === undefined ? undefined : false) }),
+    /** The active-deadline handler evicts the pod: Normal DeadlineExceeded, then the pod is killed and fails. */
+    evictForActiveDeadline: enqueueActions(({ context, enqueue }) => {
+      enqueue.assign({
+        now: Math.max(context.now, context.activeDeadlineAt ?? context.now),
+        evicted: { reason: msg.EvictionReason.DeadlineExceeded, message: msg.MSG_ACTIVE_DEADLINE_EXCEEDED },
+      });
+      enqueue.emit({ type: 'k8s.event', event: { type: 'Normal', reason: msg.EvictionReason.DeadlineExceeded, message: msg.MSG_ACTIVE_DEADLINE_EXCEEDED } });
+    }),
     clearKillFailures: assign({ killFailures: () => [], sandboxKillFailure: undefined }),
     noteSandboxKillFailure: assign({
       sandboxKillFailure: ({ context }, params: { error: unknown }) => ({

@@ -52,6 +52,10 @@ export interface PodContext {
   killFailures: { container: string; error: string }[];
   /** StopPodSandbox's failure in the current killPod (KillPodSandboxError). */
   sandboxKillFailure?: { podUid: string; error: string };
+  /** spec.activeDeadlineSeconds as an absolute deadline (epoch ms) from the pod's start. */
+  activeDeadlineAt?: number;
+  /** The kubelet evicted the pod (active deadline): phase Failed with this reason and message. */
+  evicted?: { reason: string; message: string };
   /** KEP-5532: a RestartAllContainers restart runs (true) or ran (false); absent if it never did. */
   allContainersRestarting?: boolean;
   /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */

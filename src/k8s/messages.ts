@@ -409,6 +409,9 @@ export function killPodErrorText(
   if (sandbox) errs.push(killPodSandboxSyncError(sandbox.podUid, sandbox.error));
   return goAggregate(errs);
 }
+/** pkg/kubelet/active_deadline.go: the reason and message of an active-deadline eviction. */
+export const EvictionReason = { DeadlineExceeded: 'DeadlineExceeded' } as const;
+export const MSG_ACTIVE_DEADLINE_EXCEEDED = 'Pod was active on the node longer than the specified deadline';
 export const MSG_EXCEEDED_GRACE_PERIOD = 'Container runtime did not kill the pod within specified grace period.';
 export const failedSyncMessage = (err: string): string => `error determining status: ${err}`;
 export const networkNotReadyMessage = (detail: string): string => `network is not ready: ${detail}`;

@@ -312,3 +312,31 @@ describe('status while postStart runs (kuberuntime_container.go startContainer s
     assert.ok(h.status().containerStatuses![0]!.state.running);
   });
 });
+
+describe('activeDeadlineSeconds (pkg/kubelet/active_deadline.go)', () => {
+  test('at startTime + activeDeadlineSeconds: Normal DeadlineExceeded, killPod, phase Failed with the reason and message', async () => {
+    const h = await new Harness(
+      podYaml(`  restartPolicy: Always
+  activeDeadlineSeconds: 30
+  containers:
+  - name: app
+    image: busybox:1.36
+    command: ["sh"]
+`),
+      { images: ['busybox:1.36'] },
+    ).start();
+    // Restarts do not move the deadline: it is held from the pod's start.
+    await h.advance(10_000, 1_000);
+    await h.exit('app', 1);
+    await h.advance(19_000, 1_000);
+    assert.equal(h.status().phase, 'Running');
+    assert.ok(!h.events.some((e) => e.reason === 'DeadlineExceeded'));
+    await h.advance(1_000, 250);
+    const ev = h.events.find((e) => e.reason === 'DeadlineExceeded')!;
+    assert.deepEqual([ev.type, ev.message, ev.fieldPath], ['Normal', 'Pod was active on the node longer than the specified deadline', undefined]);
+    assert.equal(h.calls.filter((c) => c.call === 'StopContainer').at(-1)!.at - T0, 30_000);
+    assert.equal(h.podTopState(), 'Finished');
+    const st = h.status();
+    assert.deepEqual([st.phase, st.reason, st.message], ['Failed', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline']);
+  });
+});
