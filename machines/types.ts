@@ -79,7 +79,11 @@ export interface RemoveContainerInput { containerId: string }
 export interface RunPodSandboxInput { pod: Pod; attempt: number }
 export type RunPodSandboxOutput = SandboxInfo;
 
-export interface SandboxIdInput { sandboxId: string }
+export interface SandboxIdInput {
+  sandboxId: string;
+  /** killPodWithSyncResult stops every sandbox of the pod: the earlier ones too (NotFound ignored). */
+  otherSandboxIds?: string[];
+}
 export interface RemoveSandboxesInput { sandboxIds: string[] }
 /** purgeInitContainers: RemoveContainer for each (NotFound ignored). */
 export interface RemoveContainersInput { containerIds: string[] }

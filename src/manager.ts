@@ -11,9 +11,12 @@ import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xs
 import { podMachine, type PodConfig } from '../machines/pod/index.js';
 import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig } from '../machines/container/index.js';
 import { probeMachine } from '../machines/probe.js';
-import { makeBackOffPolicy, type BackOffPolicy } from '../machines/backoff.js';
+import type { BackOffPolicy } from '../machines/backoff.js';
+import { DEFAULT_FEATURE_GATES } from '../machines/features.js';
+import { crashLoopBackOffPolicy, needsCrashLoopPolicy } from './kubelet-config.js';
 import { createRuntimeActors, type RuntimeActors } from './actors/index.js';
 import { CriClient } from './cri/client.js';
+import type { CriRuntime } from './cri/services.js';
 import { realClock, type Clock } from './clock.js';
 import { EventRecorder, podReference } from './k8s/events.js';
 import type { Event, Pod, PodStatus } from './k8s/types.js';
@@ -59,8 +62,8 @@ export interface PodDetails {
 }
 
 export interface RuntimeManagerOptions {
-  /** A CRI client, or an endpoint to connect to. */
-  client?: CriClient;
+  /** The runtime (a CriClient or any RuntimeService + ImageService), or an endpoint to connect to. */
+  client?: CriRuntime;
   endpoint?: string;
   clock?: Clock;
   /** Root of pod log directories (the kubelet's /var/log/pods). */
@@ -69,7 +72,11 @@ export interface RuntimeManagerOptions {
   rootDir?: string;
   /** PLEG relist period (default 1000 ms). 0 disables the PLEG (tests drive RUNTIME events). */
   relistPeriodMs?: number;
-  /** Crash-loop back-off knobs (KEP-4603): initial and maximum restart delay. */
+  /**
+   * Crash-loop back-off knobs: the initial delay (statelet's) and the maximum (the kubelet's
+   * maxContainerRestartPeriod, KEP-5593), over the curve the feature gates in
+   * `container.featureGates` pick (see src/kubelet-config.ts crashLoopBackOffPolicy).
+   */
   backOff?: Partial<Pick<BackOffPolicy, 'initialMs' | 'maxMs'>>;
   /** Container-level configuration (image back-off, hook timeout, pod-worker retry). */
   container?: Partial<ContainerConfig>;
@@ -141,7 +148,7 @@ interface PodEntry {
 }
 
 export class RuntimeManager {
-  readonly client: CriClient;
+  readonly client: CriRuntime;
   readonly clock: Clock;
   readonly events$ = new Subject<Event>();
   readonly status$ = new Subject<PodStatusUpdate>();
@@ -157,10 +164,12 @@ export class RuntimeManager {
   readonly removed$ = new Subject<PodRemovedRecord>();
   readonly recorder: EventRecorder;
   private readonly pods = new Map<string, PodEntry>();
-  private readonly pleg?: Pleg;
+  /** The PLEG (undefined when relistPeriodMs is 0); read-only use: its relists$ and lastRelistAt feed metrics and /healthz. */
+  readonly pleg?: Pleg;
   private readonly plegSub?: Subscription;
   private readonly machine: typeof podMachine;
-  private readonly ownsClient: boolean;
+  /** The client made from opts.endpoint, closed with the manager (a given client is the caller's). */
+  private readonly ownedClient?: CriClient;
   private runtimeName: string;
   private readonly inspect?: (ev: InspectionEvent) => void;
   private readonly lastValues = new Map<string, string>();
@@ -177,8 +186,8 @@ export class RuntimeManager {
 
   constructor(private readonly opts: RuntimeManagerOptions) {
     if (!opts.client && !opts.endpoint) throw new Error('RuntimeManager: give a CRI client or an endpoint');
-    this.client = opts.client ?? new CriClient({ endpoint: opts.endpoint! });
-    this.ownsClient = !opts.client;
+    if (opts.client) this.client = opts.client;
+    else this.client = this.ownedClient = new CriClient({ endpoint: opts.endpoint! });
     this.clock = opts.clock ?? realClock;
     this.recorder = new EventRecorder({ now: () => this.clock.now() });
     this.runtimeName = opts.runtimeName ?? 'cri';
@@ -273,10 +282,15 @@ export class RuntimeManager {
       container: {
         ...this.opts.container,
         podWorkerRetryMs,
-        ...(this.opts.backOff ? { backOff: makeBackOffPolicy(this.opts.backOff) } : {}),
+        ...(needsCrashLoopPolicy(this.opts.backOff, this.gates) ? { backOff: crashLoopBackOffPolicy(this.opts.backOff, this.gates) } : {}),
       },
     };
     return { pod, now, config };
+  }
+
+  /** The feature gates the charts and the back-off follow (`container.featureGates`, else the 1.36 defaults). */
+  get gates() {
+    return { ...DEFAULT_FEATURE_GATES, ...this.opts.container?.featureGates };
   }
 
   /** Starts a pod; resolves its uid. The pod must be defaulted and valid (see loadPod). */
@@ -436,7 +450,7 @@ export class RuntimeManager {
     }
     this.pods.clear();
     await Promise.allSettled([...this.cleanups]);
-    if (this.ownsClient) this.client.close();
+    this.ownedClient?.close();
   }
 
   /** One Warning event per pod for the fields its runtime cannot honour (never dropped silently). */
@@ -460,8 +474,10 @@ export class RuntimeManager {
     if (!entry) return;
     if (ev.kind === 'container') {
       entry.actor.send({ type: 'RUNTIME.CONTAINER', name: ev.containerName, status: ev.status, at: ev.at });
-    } else {
+    } else if (ev.kind === 'sandbox') {
       entry.actor.send({ type: 'RUNTIME.SANDBOX', sandboxId: ev.sandboxId, ready: ev.ready, at: ev.at });
+    } else {
+      entry.actor.send({ type: 'RUNTIME.SYNC', at: ev.at });
     }
   }
 
@@ -514,9 +530,10 @@ export class RuntimeManager {
     const snap = ev.snapshot as Snapshot<unknown> & { value?: unknown };
     if (snap.status !== 'active' && snap.status !== 'done') return;
     if (snap.value === undefined) return;
-    const ref = ev.actorRef as unknown as { id: string; sessionId: string };
-    const podLabel = this.rootLabels.get(ev.rootId) ?? ref.id;
-    const label = ref.sessionId === ev.rootId ? podLabel : `${podLabel}/${ref.id.replace(/^container:/, '')}`;
+    const ref = ev.actorRef;
+    const id = 'id' in ref && typeof ref.id === 'string' ? ref.id : ref.sessionId;
+    const podLabel = this.rootLabels.get(ev.rootId) ?? id;
+    const label = ref.sessionId === ev.rootId ? podLabel : `${podLabel}/${id.replace(/^container:/, '')}`;
     const to = stateString(snap.value);
     const from = this.lastValues.get(ref.sessionId);
     if (from === to) return;

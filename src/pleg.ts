@@ -5,7 +5,7 @@
 // each event. containerd 1.6 answers UNIMPLEMENTED: then only the relist runs.
 import { Subject } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import type { CriClient } from './cri/client.js';
+import type { RuntimeService } from './cri/services.js';
 import type { ContainerEventResponse } from './cri/types.js';
 import { CriUnimplementedError } from './cri/errors.js';
 import type { Clock } from './clock.js';
@@ -15,10 +15,22 @@ import { CONTAINER_NAME_LABEL, MANAGED_BY_LABEL, POD_UID_LABEL } from './kuberun
 
 export type PlegEvent =
   | { kind: 'container'; podUid: string; containerName: string; status: InstanceStatus; at: number }
-  | { kind: 'sandbox'; podUid: string; sandboxId: string; ready: boolean; at: number };
+  | { kind: 'sandbox'; podUid: string; sandboxId: string; ready: boolean; at: number }
+  /** Another change (a container created or started): the kubelet's pod worker syncs the pod on it. */
+  | { kind: 'sync'; podUid: string; at: number };
+
+/** One relist, for metrics and the health check (kubelet_pleg_relist_duration_seconds, Healthy()). */
+export interface PlegRelist {
+  /** When it started (clock ms). */
+  startedAt: number;
+  /** Wall time it took (ms). */
+  durationMs: number;
+  /** Whether the runtime answered the lists (the kubelet updates its relist time only then). */
+  ok: boolean;
+}
 
 export interface PlegOptions {
-  client: CriClient;
+  client: RuntimeService;
   clock: Clock;
   /** Relist period; the kubelet's generic PLEG uses 1 s. */
   periodMs?: number;
@@ -27,6 +39,10 @@ export interface PlegOptions {
 
 export class Pleg {
   readonly events$ = new Subject<PlegEvent>();
+  /** Every relist as it ends (observers: metrics, /healthz). */
+  readonly relists$ = new Subject<PlegRelist>();
+  /** Start of the last relist that listed the runtime (the kubelet's relistTime); undefined before the first. */
+  lastRelistAt: number | undefined;
   private readonly containerStates = new Map<string, string>();
   private readonly sandboxStates = new Map<string, { uid: string; state: string }>();
   private timer: unknown;
@@ -97,7 +113,13 @@ export class Pleg {
       }
       return;
     }
-    if (ev.containerEventType !== 'CONTAINER_STOPPED_EVENT') return; // created/started/deleted: the charts know
+    if (ev.containerEventType === 'CONTAINER_STARTED_EVENT') {
+      // The charts know their own starts; the pod is still synced on it (its other containers retry).
+      const uid = sandbox?.labels[POD_UID_LABEL] ?? sandbox?.metadata?.uid ?? '';
+      if (uid) this.events$.next({ kind: 'sync', podUid: uid, at: clock.now() });
+      return;
+    }
+    if (ev.containerEventType !== 'CONTAINER_STOPPED_EVENT') return; // created/deleted: the charts know
     let status = ev.containersStatuses.find((c) => c.id === ev.containerId);
     if (!status) {
       try {
@@ -125,12 +147,20 @@ export class Pleg {
       this.again = true;
       return this.relisting;
     }
+    const startedAt = this.opts.clock.now();
+    const t0 = performance.now();
+    let ok = false;
     this.relisting = this.doRelist()
+      .then(() => {
+        ok = true;
+        this.lastRelistAt = startedAt;
+      })
       .catch((err) => {
         if (this.running) this.opts.log?.(`pleg: relist failed: ${(err as Error).message}`);
       })
       .finally(() => {
         this.relisting = undefined;
+        this.relists$.next({ startedAt, durationMs: performance.now() - t0, ok });
         if (this.again && this.running) {
           this.again = false;
           void this.relist();
@@ -164,6 +194,7 @@ export class Pleg {
     }
     const seen = new Set<string>();
     const changed: { id: string; uid: string; name: string }[] = [];
+    const syncs = new Set<string>();
     for (const c of containers.containers) {
       seen.add(c.id);
       const prev = this.containerStates.get(c.id);
@@ -171,10 +202,14 @@ export class Pleg {
       this.containerStates.set(c.id, c.state);
       // The charts learn of CREATED and RUNNING from their own CRI calls; only an exit or
       // an UNKNOWN state is news, and only ContainerStatus carries the exit code and times.
-      if (c.state !== 'CONTAINER_EXITED' && c.state !== 'CONTAINER_UNKNOWN') continue;
+      if (c.state !== 'CONTAINER_EXITED' && c.state !== 'CONTAINER_UNKNOWN') {
+        if (prev !== undefined || c.state === 'CONTAINER_RUNNING') syncs.add(c.labels[POD_UID_LABEL] ?? '');
+        continue;
+      }
       changed.push({ id: c.id, uid: c.labels[POD_UID_LABEL] ?? '', name: c.labels[CONTAINER_NAME_LABEL] ?? c.metadata?.name ?? '' });
     }
     for (const id of this.containerStates.keys()) if (!seen.has(id)) this.containerStates.delete(id);
+    for (const podUid of syncs) if (podUid) this.events$.next({ kind: 'sync', podUid, at });
     // Exit codes and times are only in ContainerStatus.
     await Promise.all(
       changed.map(async ({ id, uid, name }) => {

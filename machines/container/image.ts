@@ -30,17 +30,26 @@ export const Pending = containerSetup.createStateConfig({
 /** EnsureImageExists (kuberuntime_image.go): ImageStatus, pull policy, pull back-off, PullImage. */
 export const Pulling = containerSetup.createStateConfig({
   meta: { status: 'waiting', reason: 'ContainerCreating' },
-  entry: { type: 'reportFacts', params: { down: false } },
-  initial: 'Inspecting',
+  entry: [{ type: 'reportFacts', params: { down: false } }, 'pruneInitBeforeStart', 'resolveImageSpec'],
+  initial: 'Deciding',
   on: {
     DELETE: { target: 'Exited', actions: ['observe', 'noteDeletion'] },
   },
   states: {
+    // applyDefaultImageTag first; under Always the pull goes ahead without an ImageStatus
+    // (image_manager.go imagePullPrecheck only asks the runtime when the policy may skip the pull).
+    Deciding: {
+      always: [
+        { guard: 'invalidImageName', target: '#container.Waiting.InvalidImageName' },
+        { guard: 'pullPolicyAlways', target: 'Pulling' },
+        { target: 'Inspecting' },
+      ],
+    },
     Inspecting: {
       invoke: {
         id: 'inspectImage',
         src: 'inspectImage',
-        input: ({ context }) => ({ image: context.container.image }),
+        input: ({ context }) => ({ image: context.imageSpec ?? context.container.image }),
         onDone: [
           {
             guard: { type: 'imagePresentAndNotAlways', params: ({ event }) => ({ present: event.output.present }) },
@@ -69,7 +78,7 @@ export const Pulling = containerSetup.createStateConfig({
       invoke: {
         id: 'pullImage',
         src: 'pullImage',
-        input: ({ context }) => ({ image: context.container.image, sandbox: context.sandbox }),
+        input: ({ context }) => ({ image: context.imageSpec ?? context.container.image, sandbox: context.sandbox }),
         onDone: {
           target: '#container.Creating',
           actions: [

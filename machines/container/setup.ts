@@ -4,6 +4,7 @@
 // killing.ts, restart.ts, waiting.ts), assembled in index.ts.
 import { assertEvent, assign, enqueueActions, setup } from 'xstate';
 import { containerHash } from '../../src/k8s/hash.js';
+import { applyDefaultImageTag } from '../../src/k8s/image.js';
 import * as msg from '../../src/k8s/messages.js';
 import { doBackOff, imagePullBackOff } from '../backoff.js';
 import {
@@ -72,6 +73,9 @@ export const containerSetup = setup({
     /** EnsureImageExists: present and the policy is not Always (params: ImageStatus's answer). */
     imagePresentAndNotAlways: ({ context }, params: { present: boolean }) => params.present && context.container.imagePullPolicy !== 'Always',
     pullPolicyNever: ({ context }) => context.container.imagePullPolicy === 'Never',
+    pullPolicyAlways: ({ context }) => context.container.imagePullPolicy === 'Always',
+    /** applyDefaultImageTag failed: the reference does not parse (ErrInvalidImageName). */
+    invalidImageName: ({ context }) => context.imageSpec === undefined,
     inImagePullBackOff: ({ context }) =>
       imagePullBackOff(context.imageBackOff, context.now, context.config.imageBackOff).inBackOff,
     hasPostStart: ({ context }) => !!context.container.lifecycle?.postStart,
@@ -191,6 +195,22 @@ export const containerSetup = setup({
       assertEvent(event, 'RUNTIME.STATUS');
       const status = event.status;
       return { ...terminatedWith(context, { ...context.instance!, ...status }), started: false, ready: false };
+    }),
+    /**
+     * pruneInitContainersBeforeStart (SyncPod): before an init container starts again, every
+     * exited instance but the newest goes.
+     */
+    pruneInitBeforeStart: enqueueActions(({ context, enqueue }) => {
+      if (context.role !== 'init' || context.staleIds.length === 0) return;
+      for (const id of context.staleIds) enqueue.spawnChild('removeContainer', { input: { containerId: id } });
+      enqueue.assign({ staleIds: [] });
+    }),
+    /** applyDefaultImageTag: the reference the runtime is asked for, or the parse error as the waiting message. */
+    resolveImageSpec: assign(({ context }) => {
+      const spec = applyDefaultImageTag(context.container.image);
+      return spec.ok
+        ? { imageSpec: spec.image }
+        : { imageSpec: undefined, waitingMessage: msg.invalidImageNameMessage(context.container.image, spec.error) };
     }),
     removeStaleInstances: enqueueActions(({ context, enqueue }) => {
       // Keep the newest exited instance (status.lastState); remove older ones so a

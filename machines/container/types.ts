@@ -134,6 +134,8 @@ export interface ContainerContext {
   /** Exited instances older than lastTermination, to be removed (the kubelet keeps the newest one). */
   staleIds: string[];
   imageRef?: string;
+  /** The image reference asked of the runtime: the spec's with the default tag applied. */
+  imageSpec?: string;
   imageBackOff?: BackOffEntry;
   /** The last failed pull: its classified reason, waiting message, and the `%v` text of the error. */
   lastPullError?: { reason: string; message: string; raw: string };
@@ -161,6 +163,8 @@ export type ContainerEvent =
   | { type: 'START'; sandbox: SandboxInfo; at: number }
   | { type: 'KILL'; request: KillRequest; at: number }
   | { type: 'DELETE'; gracePeriodOverride?: number; force?: boolean; at: number; awaitTurn?: boolean }
+  /** The pod is synced (a PLEG event of another container): failed steps are retried now. */
+  | { type: 'SYNC'; at: number }
   /** Sidecar termination ordering: every container this one waits for has stopped. */
   | { type: 'TURN'; at: number }
   /** Sandbox re-creation (purgeInitContainers): forget instances the pod has removed. */

@@ -12,6 +12,7 @@ import type { ContainerContext } from './types.js';
 /** EnsureImageExists failed: PullImage returned an error. The next sync checks the image back-off. */
 const ErrImagePull = containerSetup.createStateConfig({
   meta: { status: 'waiting', reason: 'ErrImagePull' },
+  on: { SYNC: { target: '#container.Pulling', actions: 'observe' } },
   entry: [
     'scheduleRetry',
     assign({ lastStartError: ({ context }) => ({ reason: context.lastPullError?.reason ?? 'ErrImagePull', message: context.waitingMessage }) }),
@@ -41,6 +42,7 @@ const ImagePullBackOff = containerSetup.createStateConfig({
 /** Pull policy Never and the image is absent: no back-off, retried every sync. */
 const ErrImageNeverPull = containerSetup.createStateConfig({
   meta: { status: 'waiting', reason: 'ErrImageNeverPull' },
+  on: { SYNC: { target: '#container.Pulling', actions: 'observe' } },
   entry: [
     assign({ waitingMessage: ({ context }) => msg.neverPullMessage(context.container.image) }),
     'scheduleRetry',
@@ -55,11 +57,26 @@ const ErrImageNeverPull = containerSetup.createStateConfig({
 /** ImageStatus failed (InspectFailed); retried every sync. */
 const ImageInspectError = containerSetup.createStateConfig({
   meta: { status: 'waiting', reason: 'ImageInspectError' },
+  on: { SYNC: { target: '#container.Pulling', actions: 'observe' } },
   entry: [
     'scheduleRetry',
     { type: 'record', params: ({ context }: { context: ContainerContext }) => ({ type: 'Warning' as const, reason: msg.EventReason.InspectFailed, message: context.waitingMessage ?? '' }) },
     { type: 'record', params: () => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.ImageInspectError) }) },
     { type: 'cacheStartError', params: { reason: 'ImageInspectError' } },
+    'notifyStartFailed',
+  ],
+  after: { podWorkerRetry: { target: '#container.Pulling', actions: 'reachRetryDeadline' } },
+});
+
+/** applyDefaultImageTag failed: the reference does not parse. No CRI image call; retried every sync. */
+const InvalidImageName = containerSetup.createStateConfig({
+  meta: { status: 'waiting', reason: 'InvalidImageName' },
+  on: { SYNC: { target: '#container.Pulling', actions: 'observe' } },
+  entry: [
+    'scheduleRetry',
+    { type: 'record', params: ({ context }: { context: ContainerContext }) => ({ type: 'Warning' as const, reason: msg.EventReason.InspectFailed, message: context.waitingMessage ?? '' }) },
+    { type: 'record', params: () => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(msg.WaitingReason.InvalidImageName) }) },
+    { type: 'cacheStartError', params: { reason: 'InvalidImageName' } },
     'notifyStartFailed',
   ],
   after: { podWorkerRetry: { target: '#container.Pulling', actions: 'reachRetryDeadline' } },
@@ -73,6 +90,8 @@ const ImageInspectError = containerSetup.createStateConfig({
 function createFailed(reason: 'CreateContainerConfigError' | 'CreateContainerError') {
   return containerSetup.createStateConfig({
     meta: { status: 'waiting', reason },
+    // The next pod sync (any PLEG event of the pod) retries the step.
+    on: { SYNC: { target: '#container.Pulling', actions: 'observe' } },
     entry: [
       'scheduleRetry',
       { type: 'record', params: ({ context }) => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
@@ -123,6 +142,7 @@ export const Waiting = containerSetup.createStateConfig({
     ImagePullBackOff,
     ErrImageNeverPull,
     ImageInspectError,
+    InvalidImageName,
     CreateContainerConfigError: createFailed('CreateContainerConfigError'),
     CreateContainerError: createFailed('CreateContainerError'),
     CrashLoopBackOff,

@@ -70,10 +70,13 @@ export const podMachine = podSetup.createMachine({
     'CONTAINER.EVENT': { actions: 'forwardContainerEvent' },
     'CONTAINER.PROBE': { actions: 'emitProbeResult' },
     'RUNTIME.CONTAINER': { actions: ['observe', 'forwardToContainer'] },
+    'RUNTIME.SYNC': { actions: ['observe', 'syncContainers'] },
     // Children report, the pod remembers: their facts, instances created, kills that failed.
     'CONTAINER.FACTS': { actions: 'rememberFacts' },
     'CONTAINER.CREATED': { actions: 'rememberInstance' },
     'CONTAINER.KILL_FAILED': { actions: 'rememberKillFailure' },
+    // A kill that succeeded on its retry is no failure any more.
+    'CONTAINER.STOPPED': { actions: ['observe', 'forgetKillFailure'] },
     'PROBE.RESULT': { actions: ['observe', 'forwardToContainer'] },
     RESUME: { actions: ['observe', 'resumeContainers'] },
   },

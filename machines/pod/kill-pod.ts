@@ -15,7 +15,7 @@ export function killPodStates(then: '#pod.Finished' | '#pod.Removing') {
       entry: ['killAllContainers', 'grantTurns'],
       always: { guard: 'everyKillReturned', target: 'StoppingSandbox' },
       on: {
-        'CONTAINER.STOPPED': { actions: 'observe' },
+        'CONTAINER.STOPPED': { actions: ['observe', 'forgetKillFailure'] },
         // A container reported it is down: the sidecars waiting for it may go.
         'CONTAINER.FACTS': { actions: ['rememberFacts', 'grantTurns'] },
       },
@@ -24,7 +24,8 @@ export function killPodStates(then: '#pod.Finished' | '#pod.Removing') {
       invoke: {
         id: 'stopPodSandbox',
         src: 'stopPodSandbox',
-        input: ({ context }) => ({ sandboxId: context.sandbox?.id ?? '' }),
+        // StopPodSandbox for every sandbox the pod has had, not only the current one.
+        input: ({ context }) => ({ sandboxId: context.sandbox?.id ?? '', otherSandboxIds: context.oldSandboxIds }),
         onDone: [{ guard: 'someKillFailed', target: 'KillFailed' }, { target: then }],
         // KillPodSandboxError joins the container failures in the FailedKillPod aggregate.
         onError: { target: 'KillFailed', actions: { type: 'noteSandboxKillFailure', params: ({ event }) => ({ error: event.error }) } },

@@ -89,6 +89,13 @@ export const podSetup = setup({
     everyKillReturned: ({ context }) =>
       allSpecContainers(context.pod).every((c) => isDown(context, c.name) || context.killFailures.some((f) => f.container === c.name)),
     someKillFailed: ({ context }) => context.killFailures.length > 0,
+    /** The current sandbox died and restartPolicy Never forbids re-creating it (computePodActions). */
+    sandboxDiedForGood: ({ context, event }) =>
+      event.type === 'RUNTIME.SANDBOX' &&
+      event.sandboxId === context.sandbox?.id &&
+      !event.ready &&
+      podRestartPolicy(context.pod) === 'Never' &&
+      Object.values(context.containers).some((f) => f.ranBefore),
     /** active_deadline.go pastActiveDeadline: the pod ran at least activeDeadlineSeconds. */
     activeDeadlinePassed: ({ context }) => context.activeDeadlineAt !== undefined && context.now + MAX_TIMER_MS > context.activeDeadlineAt,
     /** KEP-5532: a container's exit matched a RestartAllContainers rule. */
@@ -178,10 +185,17 @@ export const podSetup = setup({
       if (event.type === 'RUNTIME.CONTAINER') {
         const ref = context.refs[event.name];
         if (ref) enqueue.sendTo(ref, { type: 'RUNTIME.STATUS', status: event.status, at: event.at });
+        // A PLEG event syncs the whole pod (pod_workers.go UpdatePod): the other containers'
+        // failed steps are retried in that sync, not only at their own 10–15 s requeue.
+        for (const [name, other] of Object.entries(context.refs)) if (name !== event.name) enqueue.sendTo(other, { type: 'SYNC', at: event.at });
       } else if (event.type === 'PROBE.RESULT') {
         const ref = context.refs[event.name];
         if (ref) enqueue.sendTo(ref, { type: 'PROBE.RESULT', probe: event.probe, result: event.result, output: event.output, at: event.at });
       }
+    }),
+    /** pod_workers.go: a PLEG event syncs the pod, and every container's failed step is retried. */
+    syncContainers: enqueueActions(({ context, enqueue }) => {
+      for (const ref of Object.values(context.refs)) enqueue.sendTo(ref, { type: 'SYNC', at: context.now });
     }),
     forwardContainerEvent: emit(({ event }) => {
       assertEvent(event, 'CONTAINER.EVENT');
@@ -221,6 +235,9 @@ export const podSetup = setup({
         assertEvent(event, 'CONTAINER.CREATED');
         return { ...context.instanceIds, [event.name]: [...(context.instanceIds[event.name] ?? []), event.containerId] };
       },
+    }),
+    forgetKillFailure: assign({
+      killFailures: ({ context, event }) => (event.type === 'CONTAINER.STOPPED' ? context.killFailures.filter((f) => f.container !== event.name) : context.killFailures),
     }),
     rememberKillFailure: assign({
       killFailures: ({ context, event }) => {

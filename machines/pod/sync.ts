@@ -98,7 +98,11 @@ export const Initializing = podSetup.createStateConfig({
       reenter: true,
       actions: assign({ initIndex: ({ context }) => context.initIndex + 1 }),
     },
-    'RUNTIME.SANDBOX': { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    'RUNTIME.SANDBOX': [
+      // computePodActions under Never, once containers ran: no re-creation, just KillPod (no SandboxChanged).
+      { guard: 'sandboxDiedForGood', target: 'Completing', actions: 'observe' },
+      { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    ],
     DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] },
     UPDATE: { actions: ['observe', 'applyUpdate', 'spawnContainers', 'startEphemerals'] },
   },
@@ -118,7 +122,11 @@ export const StartingContainers = podSetup.createStateConfig({
       { guard: 'restartsAllContainers', target: 'RestartingAllContainers', actions: 'observe' },
       { guard: 'isCurrentApp', target: 'StartingContainers', reenter: true, actions: 'advanceApp' },
     ],
-    'RUNTIME.SANDBOX': { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    'RUNTIME.SANDBOX': [
+      // computePodActions under Never, once containers ran: no re-creation, just KillPod (no SandboxChanged).
+      { guard: 'sandboxDiedForGood', target: 'Completing', actions: 'observe' },
+      { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    ],
     DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] },
     UPDATE: { actions: ['observe', 'applyUpdate', 'spawnContainers', 'startEphemerals'] },
   },
@@ -131,7 +139,11 @@ export const Running = podSetup.createStateConfig({
   always: { guard: 'podCompleted', target: 'Completing' },
   on: {
     'CONTAINER.EXITED': { guard: 'restartsAllContainers', target: 'RestartingAllContainers', actions: 'observe' },
-    'RUNTIME.SANDBOX': { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    'RUNTIME.SANDBOX': [
+      // computePodActions under Never, once containers ran: no re-creation, just KillPod (no SandboxChanged).
+      { guard: 'sandboxDiedForGood', target: 'Completing', actions: 'observe' },
+      { guard: 'isCurrentSandbox', target: 'SandboxChanged', actions: 'observe' },
+    ],
     DELETE: { target: 'Terminating', actions: ['observe', 'noteDeletion'] },
     UPDATE: { actions: ['observe', 'applyUpdate', 'spawnContainers', 'startEphemerals'] },
   },

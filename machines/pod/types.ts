@@ -68,6 +68,8 @@ export type PodEvent =
   | { type: 'UPDATE'; pod: Pod; at: number }
   | { type: 'RUNTIME.CONTAINER'; name: string; status: InstanceStatus; at: number }
   | { type: 'RUNTIME.SANDBOX'; sandboxId: string; ready: boolean; at: number }
+  /** A PLEG event with nothing to forward (a container created or started): the pod is synced. */
+  | { type: 'RUNTIME.SYNC'; at: number }
   | { type: 'PROBE.RESULT'; name: string; probe: 'liveness' | 'readiness' | 'startup'; result: 'success' | 'failure'; output?: string; at: number }
   | { type: 'RESUME'; at: number };
 

@@ -3,7 +3,7 @@
 // gRPC call. They are idempotent enough to be re-run after a snapshot restore
 // (a restore restarts invoked actors).
 import { fromPromise } from 'xstate';
-import type { CriClient } from '../cri/client.js';
+import type { CriRuntime, RuntimeService } from '../cri/services.js';
 import { CriError, CriNotFoundError } from '../cri/errors.js';
 import type { ContainerStatus } from '../cri/types.js';
 import { realClock, type Clock } from '../clock.js';
@@ -17,6 +17,8 @@ import { hostNodeInfo } from '../kuberuntime/node.js';
 export const EMBEDDED_RUNTIME_NAME = 'statelet-embedded';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
 import { imageUserFromStatus, verifyRunAsNonRoot } from '../kuberuntime/security-context.js';
+import { generateLinuxContainerResources } from '../kuberuntime/resources.js';
+import type { UpdateContainerResourcesInput, UpdateContainerResourcesOutput } from '../../machines/resize.js';
 import { runHandler } from './run-handler.js';
 import { createProbeActor } from './probe.js';
 import type {
@@ -43,7 +45,8 @@ import type {
 import type { RuntimeState } from '../../machines/restart-policy.js';
 
 export interface RuntimeActorOptions {
-  client: CriClient;
+  /** The runtime's RuntimeService and ImageService (a CriClient, or any other implementation). */
+  client: CriRuntime;
   clock?: Clock;
   /** Root of the pod log directories (the kubelet's /var/log/pods). */
   podLogsDir: string;
@@ -114,7 +117,7 @@ export function ephemeralTargetName(input: Pick<CreateContainerInput, 'pod' | 'c
  * No instance: `unable to find target container <name>` (CreateContainerConfigError).
  */
 export async function resolveTargetContainerId(
-  client: Pick<CriClient, 'listContainers'>,
+  client: Pick<RuntimeService, 'listContainers'>,
   podUid: string,
   target: string,
   signal?: AbortSignal,
@@ -250,6 +253,18 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
       }),
     ),
 
+    /**
+     * In-place resize (KEP-1287): the kubelet's updateContainerResources (kuberuntime_container.go),
+     * UpdateContainerResources with the resources generated as for CreateContainer (or given).
+     */
+    updateContainerResources: fromPromise<UpdateContainerResourcesOutput, UpdateContainerResourcesInput>(({ input, signal }) =>
+      guard(async () => {
+        const resources = 'resources' in input ? input.resources : generateLinuxContainerResources(input.pod, input.container, hostNodeInfo());
+        await client.updateContainerResources({ containerId: input.containerId, linux: resources }, { signal });
+        return { resources, at: clock.now() };
+      }),
+    ),
+
     runHandler: fromPromise<RunHandlerOutput, RunHandlerInput>(({ input, signal }) => runHandler({ client, clock }, input, signal)),
 
     /** One probe attempt (exec, httpGet, tcpSocket, grpc); the probe chart does the counting. */
@@ -290,10 +305,12 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
 
     stopPodSandbox: fromPromise<void, SandboxIdInput>(({ input, signal }) =>
       guard(async () => {
-        if (!input.sandboxId) return;
-        await client.stopPodSandbox({ podSandboxId: input.sandboxId }, { signal }).catch((err) => {
-          if (!(err instanceof CriNotFoundError)) throw err;
-        });
+        for (const id of [input.sandboxId, ...(input.otherSandboxIds ?? [])]) {
+          if (!id) continue;
+          await client.stopPodSandbox({ podSandboxId: id }, { signal }).catch((err) => {
+            if (!(err instanceof CriNotFoundError)) throw err;
+          });
+        }
       }),
     ),
 

@@ -6,11 +6,10 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { fromPromise } from 'xstate';
-import type { CriClient } from '../cri/client.js';
+import { loadHealthService } from '../cri/proto.js';
+import type { RuntimeService } from '../cri/services.js';
 import { ExecTimeoutError } from '../cri/errors.js';
 import { goStatusString } from '../cri/go-status.js';
 import { realClock, type Clock } from '../clock.js';
@@ -18,17 +17,19 @@ import { formatPod, goDuration } from '../k8s/format.js';
 import * as msg from '../k8s/messages.js';
 import type { Container, Probe } from '../k8s/types.js';
 import { expandVars } from '../kuberuntime/config.js';
-import { packageRoot } from '../paths.js';
 import type { ProbeOutcome, RunProbeInput, RunProbeOutput } from '../../machines/probe.js';
-import { KUBE_VERSION, goHttpError, httpHeaders, resolvePort } from './run-handler.js';
+import { KUBE_VERSION, goHttpError, httpHeaders } from './run-handler.js';
 
 /** exec.go maxReadLength and http.go maxRespBodyLength: 10 KiB of output is kept. */
 export const MAX_PROBE_OUTPUT_BYTES = 10 * 1024;
 /** `kube-probe/<major>.<minor>` (probe/http/request.go, probe/grpc/grpc.go). */
 export const PROBE_USER_AGENT = `kube-probe/${KUBE_VERSION.major}.${KUBE_VERSION.minor}`;
 
+/** What exec probes need of the runtime. */
+export type ProbeRuntime = Pick<RuntimeService, 'execSync'>;
+
 export interface ProbeActorOptions {
-  client: CriClient;
+  client: ProbeRuntime;
   clock?: Clock;
 }
 
@@ -67,7 +68,7 @@ function truncateOutput(...parts: Uint8Array[]): string {
 // ------------------------------------------------------------------ exec
 
 /** exec.go: exit 0 success, other exit codes failure (combined output), timeout failure, anything else an error. */
-export async function execProbe(client: CriClient, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+export async function execProbe(client: ProbeRuntime, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const cmd = probeCommand(input.probe, input.container);
   const timeout = input.probe.timeoutSeconds ?? 1;
   try {
@@ -155,7 +156,24 @@ function httpTarget(scheme: string, host: string, port: number, path: string): H
 function probeHostPort(action: { host?: string; port: number | string }, input: RunProbeInput): { host: string; port: number } {
   const host = action.host || input.podIP;
   if (!host) throw new ProbeError('pod has no IP address to probe');
-  return { host, port: resolvePort(action.port, input.container) };
+  return { host, port: resolveContainerPort(action.port, input.container) };
+}
+
+/**
+ * pkg/probe/util.go ResolveContainerPort: a name the container declares, else (the "last
+ * ditch effort") the name read as a number, whose failure is strconv.Atoi's error.
+ */
+export function resolveContainerPort(port: number | string, container: RunProbeInput['container']): number {
+  let n: number;
+  if (typeof port === 'number') n = port;
+  else {
+    const named = container.ports?.find((p) => p.name === port);
+    if (named) n = named.containerPort;
+    else if (/^[+-]?\d+$/.test(port)) n = Number(port);
+    else throw new ProbeError(`strconv.Atoi: parsing ${JSON.stringify(port)}: invalid syntax`);
+  }
+  if (n > 0 && n < 65536) return n;
+  throw new ProbeError(`invalid port number: ${n}`);
 }
 
 /** http.go DoHTTPProbe: 2xx success, 3xx (redirect not followed) warning, else failure; transport errors are failures. */
@@ -268,23 +286,6 @@ export async function tcpProbe(input: RunProbeInput, signal?: AbortSignal): Prom
 
 // ------------------------------------------------------------------ grpc
 
-type HealthClientCtor = grpc.ServiceClientConstructor;
-let healthCtor: HealthClientCtor | undefined;
-
-/** Loads proto/health.proto once per process. */
-export function loadHealthProto(): HealthClientCtor {
-  if (healthCtor) return healthCtor;
-  const def = protoLoader.loadSync(join(packageRoot(), 'proto', 'health.proto'), {
-    keepCase: false,
-    enums: String,
-    defaults: true,
-    longs: String,
-  });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { health: { v1: { Health: HealthClientCtor } } } };
-  healthCtor = pkg.grpc.health.v1.Health;
-  return healthCtor;
-}
-
 /** grpc.go: Health/Check on podIP:port; SERVING is success, everything else a failure with the kubelet's text. */
 export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const action = input.probe.grpc!;
@@ -293,7 +294,7 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
   const addr = joinHostPort(host, action.port);
   const timeoutMs = timeoutMsOf(input.probe);
   const within = goDuration(timeoutMs);
-  const Health = loadHealthProto();
+  const Health = loadHealthService();
   const client = new Health(addr, grpc.credentials.createInsecure(), {
     'grpc.primary_user_agent': PROBE_USER_AGENT,
     // A fresh connection per probe, as the kubelet dials one per attempt.
@@ -325,8 +326,7 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
         finish({ result: 'failure', output: `timeout: failed to connect service ${msg.goQuote(addr)} within ${within}: context deadline exceeded` });
         return;
       }
-      const check = (client as unknown as Record<string, (req: unknown, md: grpc.Metadata, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r: { status?: string }) => void) => grpc.ClientUnaryCall>)['Check']!;
-      call = check.call(client, { service: action.service ?? '' }, new grpc.Metadata(), { deadline }, (e, res) => {
+      call = client.Check({ service: action.service ?? '' }, new grpc.Metadata(), { deadline }, (e, res) => {
         if (e) {
           if (e.code === grpc.status.UNIMPLEMENTED) {
             finish({ result: 'failure', output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${e.details}` });
@@ -348,7 +348,7 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
 // ------------------------------------------------------------------ dispatch
 
 /** prober.runProbe: the first handler set wins (validation allows exactly one). */
-export async function runProbeOnce(deps: { client: CriClient }, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
+export async function runProbeOnce(deps: { client: ProbeRuntime }, input: RunProbeInput, signal?: AbortSignal): Promise<ProbeAttempt> {
   const p = input.probe;
   if (p.exec) return execProbe(deps.client, input, signal);
   if (p.httpGet) return httpProbe(input, signal);

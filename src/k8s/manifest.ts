@@ -1,5 +1,6 @@
 // Pod manifests: parse (YAML or JSON) with strict field decoding, apply API
-// defaults, validate as the API server does (pkg/apis/core/validation, release-1.34),
+// defaults, validate as the API server does (pkg/apis/core/validation, release-1.34,
+// plus the 1.35–1.36 fields behind the feature gates in machines/features.ts),
 // plus the kubelet's static-pod rules (a static pod may not reference API objects).
 // Pure apart from crypto.randomUUID for a missing metadata.uid (the API server's job
 // in a cluster) and the node facts a nodeSelector is matched against.
@@ -9,6 +10,8 @@ import { arch as osArch, hostname as osHostname } from 'node:os';
 import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
 import { decodeStrict } from './pod-schema.js';
 import { Quantity } from './quantity.js';
+import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../../machines/features.js';
+import { getPodQOS } from '../kuberuntime/qos.js';
 import type {
   Container,
   ContainerPort,
@@ -502,8 +505,9 @@ function validatePortRef(col: Collector, field: string, port: IntOrString | unde
     for (const e of errs) col.invalid(field, port, e);
     return;
   }
-  const names = (Array.isArray(c.ports) ? c.ports : []).map((p) => p?.name).filter(Boolean);
-  if (!names.includes(port)) col.invalid(field, port, 'must match the name of a port of this container');
+  // The API server checks only the name's syntax (ValidatePortNumOrName); a name the container
+  // does not declare is the prober's or the hook runner's error at run time.
+  void c;
 }
 
 function validateHttpGet(col: Collector, field: string, h: HTTPGetAction, c: Container): void {
@@ -621,6 +625,8 @@ function validatePorts(col: Collector, field: string, ports: ContainerPort[]): v
 /** What the container validators need to know about the rest of the pod. */
 interface SpecContext {
   spec: PodSpec;
+  /** The feature gates the validation follows (the API server's PodValidationOptions). */
+  gates: Readonly<FeatureGates>;
   /** Volume name -> the volume (valid names only). */
   volumes: Map<string, Volume>;
   /** Names of regular and init containers (for resourceFieldRef.containerName). */
@@ -1220,6 +1226,133 @@ function validatePodLevelResources(col: Collector, spec: PodSpec): void {
   }
 }
 
+// ---------------------------------------------------------------------------
+// Per-container restart policy and rules (KEP-5307, KEP-5532), stop signals
+// (KEP-4960) and resize policies (KEP-1287): validateContainerRestartPolicy,
+// validateContainerStopSignal and validateResizePolicy of
+// pkg/apis/core/validation/validation.go as of 1.36 (1.36 counts list lengths with
+// field.TooMany, kubernetes#137136, and lists RestartAllContainers among the
+// supported actions when its gate is on, kubernetes#137369).
+
+const CONTAINER_RESTART_POLICIES = ['Always', 'OnFailure', 'Never'] as const;
+const RESTART_RULE_OPERATORS = ['In', 'NotIn'] as const;
+/** At most 20 rules per container and 255 exit codes per rule (types.go ContainerRestartRule). */
+export const MAX_RESTART_RULES = 20;
+export const MAX_RESTART_RULE_EXIT_CODES = 255;
+
+/** field.TooMany: `Too many: <n>: must have at most <max> items`. */
+const tooMany = (n: number, max: number): string => `Too many: ${n}: must have at most ${max} items`;
+
+/** A field whose feature gate is off is refused by name, not silently dropped as the API server's dropDisabledFields would. */
+export const gateOffMessage = (gate: keyof FeatureGates, stage: string): string =>
+  `the ${gate} feature (${stage}) is not enabled (--feature-gates ${gate}=true)`;
+
+function validateContainerRestartPolicy(col: Collector, field: string, c: Container, role: Role, gates: Readonly<FeatureGates>): void {
+  const rules: unknown[] = Array.isArray(c.restartPolicyRules) ? c.restartPolicyRules : [];
+  if (c.restartPolicyRules !== undefined && !Array.isArray(c.restartPolicyRules)) col.invalid(`${field}.restartPolicyRules`, c.restartPolicyRules, 'must be a list');
+  if (role === 'ephemeral') {
+    // Not in allowedEphemeralContainerFields: restarting an ephemeral container means nothing.
+    if (c.restartPolicy !== undefined) col.forbidden(`${field}.restartPolicy`, 'cannot be set for an Ephemeral Container');
+    if (rules.length) col.forbidden(`${field}.restartPolicyRules`, 'cannot be set for an Ephemeral Container');
+    return;
+  }
+  if (!gates.ContainerRestartRules) {
+    // 1.34 rules: restartPolicy only on init containers, only Always (a sidecar).
+    if (rules.length) col.forbidden(`${field}.restartPolicyRules`, gateOffMessage('ContainerRestartRules', 'beta, on by default since 1.35'));
+    if (c.restartPolicy === undefined) return;
+    if (role === 'container') col.forbidden(`${field}.restartPolicy`, 'may not be set for non-init containers');
+    else if (c.restartPolicy !== 'Always') col.unsupported(`${field}.restartPolicy`, c.restartPolicy, ['Always']);
+    return;
+  }
+  if (c.restartPolicy === undefined) {
+    if (rules.length) col.add(`${field}.restartPolicy`, 'Required value: must specify restartPolicy when restart rules are used');
+  } else if (!(CONTAINER_RESTART_POLICIES as readonly string[]).includes(c.restartPolicy)) {
+    col.unsupported(`${field}.restartPolicy`, c.restartPolicy, CONTAINER_RESTART_POLICIES);
+  }
+  if (!rules.length) return;
+  if (role === 'sidecar' && !gates.RestartAllContainersOnContainerExits) {
+    // A sidecar restarts whatever its exit code: only RestartAllContainers gives its rules a meaning.
+    col.forbidden(`${field}.restartPolicyRules`, 'may not be set for a sidecar container (restartPolicy: Always) unless the RestartAllContainersOnContainerExits feature gate is on');
+    return;
+  }
+  if (rules.length > MAX_RESTART_RULES) col.add(`${field}.restartPolicyRules`, tooMany(rules.length, MAX_RESTART_RULES));
+  const actions = gates.RestartAllContainersOnContainerExits ? ['Restart', 'RestartAllContainers'] : ['Restart'];
+  rules.forEach((r, i) => {
+    const f = `${field}.restartPolicyRules[${i}]`;
+    if (!isJson(r)) {
+      col.invalid(f, r, 'must be an object');
+      return;
+    }
+    // A missing action is Go's zero value "", reported as an unsupported value.
+    const action = r['action'] ?? '';
+    if (typeof action !== 'string' || !actions.includes(action)) col.unsupported(`${f}.action`, action, actions);
+    const exitCodes = r['exitCodes'];
+    if (exitCodes === undefined) {
+      col.add(`${f}.exitCodes`, 'Required value: must be specified');
+      return;
+    }
+    if (!isJson(exitCodes)) {
+      col.invalid(`${f}.exitCodes`, exitCodes, 'must be an object');
+      return;
+    }
+    const operator = exitCodes['operator'] ?? '';
+    if (typeof operator !== 'string' || !(RESTART_RULE_OPERATORS as readonly string[]).includes(operator)) {
+      col.unsupported(`${f}.exitCodes.operator`, operator, RESTART_RULE_OPERATORS);
+    }
+    const values = exitCodes['values'];
+    if (Array.isArray(values) && values.length > MAX_RESTART_RULE_EXIT_CODES) col.add(`${f}.exitCodes.values`, tooMany(values.length, MAX_RESTART_RULE_EXIT_CODES));
+  });
+}
+
+/**
+ * The stop signals a Linux pod may ask for (validation.go supportedStopSignalsLinux), in
+ * the order of the CRI Signal enum (1 = SIGABRT ... 65 = SIGRTMAX, 0 = RUNTIME_DEFAULT).
+ */
+export const LINUX_STOP_SIGNALS: readonly string[] = Object.freeze([
+  'SIGABRT', 'SIGALRM', 'SIGBUS', 'SIGCHLD', 'SIGCLD', 'SIGCONT', 'SIGFPE', 'SIGHUP', 'SIGILL', 'SIGINT', 'SIGIO', 'SIGIOT',
+  'SIGKILL', 'SIGPIPE', 'SIGPOLL', 'SIGPROF', 'SIGPWR', 'SIGQUIT', 'SIGSEGV', 'SIGSTKFLT', 'SIGSTOP', 'SIGSYS', 'SIGTERM',
+  'SIGTRAP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGUSR1', 'SIGUSR2', 'SIGVTALRM', 'SIGWINCH', 'SIGXCPU', 'SIGXFSZ',
+  'SIGRTMIN',
+  ...Array.from({ length: 15 }, (_, i) => `SIGRTMIN+${i + 1}`),
+  ...Array.from({ length: 14 }, (_, i) => `SIGRTMAX-${14 - i}`),
+  'SIGRTMAX',
+]);
+/** sets.List order (sorted), as the API server prints the supported values. */
+const LINUX_STOP_SIGNALS_SORTED = [...LINUX_STOP_SIGNALS].sort();
+
+function validateStopSignal(col: Collector, field: string, signal: unknown, ctx: SpecContext): void {
+  if (!ctx.gates.ContainerStopSignals) {
+    col.forbidden(field, gateOffMessage('ContainerStopSignals', '1.33 alpha'));
+    return;
+  }
+  // StopSignal can only be set for Pods with a non-empty .spec.os.name (types.go Lifecycle).
+  const os = isObject(ctx.spec.os) ? ctx.spec.os.name : undefined;
+  if (!os) {
+    col.forbidden(field, 'may not be set for containers with empty `spec.os.name`');
+    return;
+  }
+  if (os === 'linux' && (typeof signal !== 'string' || !LINUX_STOP_SIGNALS.includes(signal))) col.unsupported(field, signal, LINUX_STOP_SIGNALS_SORTED);
+}
+
+/** validateResizePolicy: cpu and memory once each, NotRequired or RestartContainer; only NotRequired under Never. */
+function validateResizePolicy(col: Collector, field: string, policies: unknown, podRestartPolicy: string | undefined): void {
+  if (!Array.isArray(policies)) return;
+  const seen = new Set<string>();
+  policies.forEach((rp: unknown, i) => {
+    const f = `${field}[${i}]`;
+    if (!isJson(rp)) return;
+    const name = rp['resourceName'];
+    const policy = rp['restartPolicy'];
+    if (typeof name === 'string' && seen.has(name)) col.add(`${f}.resourceName`, `Duplicate value: ${q(name)}`);
+    if (typeof name === 'string') seen.add(name);
+    if (name === undefined || name === '') col.required(`${f}.resourceName`);
+    else if (name !== 'cpu' && name !== 'memory') col.unsupported(`${f}.resourceName`, name, ['cpu', 'memory']);
+    if (policy === undefined || policy === '') col.required(`${f}.restartPolicy`);
+    else if (policy !== 'NotRequired' && policy !== 'RestartContainer') col.unsupported(`${f}.restartPolicy`, policy, ['NotRequired', 'RestartContainer']);
+    else if (podRestartPolicy === 'Never' && policy !== 'NotRequired') col.invalid(`${f}.restartPolicy`, policy, "must be 'NotRequired' when `restartPolicy` is 'Never'");
+  });
+}
+
 function validateContainer(col: Collector, field: string, c: Container, role: Role, grace: number | undefined, ctx: SpecContext): void {
   if (!isObject(c)) {
     col.invalid(field, c, 'must be an object');
@@ -1262,22 +1395,9 @@ function validateContainer(col: Collector, field: string, c: Container, role: Ro
   if (c.terminationMessagePolicy !== undefined && !['File', 'FallbackToLogsOnError'].includes(c.terminationMessagePolicy)) {
     col.unsupported(`${field}.terminationMessagePolicy`, c.terminationMessagePolicy, ['File', 'FallbackToLogsOnError']);
   }
-  if (c.restartPolicyRules !== undefined) col.forbidden(`${field}.restartPolicyRules`, 'the ContainerRestartRules feature (1.34 alpha) is not enabled');
-  if (c.lifecycle?.stopSignal !== undefined) col.forbidden(`${field}.lifecycle.stopSignal`, 'the ContainerStopSignals feature (1.33 alpha) is not enabled');
-  (Array.isArray(c.resizePolicy) ? c.resizePolicy : []).forEach((rp, i) => {
-    if (!isObject(rp)) return;
-    if (!['cpu', 'memory'].includes(rp.resourceName)) col.unsupported(`${field}.resizePolicy[${i}].resourceName`, rp.resourceName, ['cpu', 'memory']);
-    if (!['NotRequired', 'RestartContainer'].includes(rp.restartPolicy)) col.unsupported(`${field}.resizePolicy[${i}].restartPolicy`, rp.restartPolicy, ['NotRequired', 'RestartContainer']);
-  });
-
-  // restartPolicy on a container: only init containers, only Always (sidecars).
-  if (c.restartPolicy !== undefined) {
-    if (role === 'init' || role === 'sidecar') {
-      if (c.restartPolicy !== 'Always') col.unsupported(`${field}.restartPolicy`, c.restartPolicy, ['Always']);
-    } else {
-      col.forbidden(`${field}.restartPolicy`, 'may not be set for non-init containers');
-    }
-  }
+  validateContainerRestartPolicy(col, field, c, role, ctx.gates);
+  if ((role === 'container' || role === 'sidecar') && isObject(c.lifecycle) && c.lifecycle.stopSignal !== undefined) validateStopSignal(col, `${field}.lifecycle.stopSignal`, c.lifecycle.stopSignal, ctx);
+  validateResizePolicy(col, `${field}.resizePolicy`, c.resizePolicy, ctx.spec.restartPolicy);
 
   if (role === 'ephemeral') {
     for (const k of ['ports', 'lifecycle', 'livenessProbe', 'readinessProbe', 'startupProbe', 'resources', 'resizePolicy'] as const) {
@@ -1314,8 +1434,14 @@ function validateContainer(col: Collector, field: string, c: Container, role: Ro
   if (c.startupProbe !== undefined) validateProbe(col, `${field}.startupProbe`, c.startupProbe, c, 'startup');
 }
 
+/** What validation depends on besides the pod: the feature gates (the API server's PodValidationOptions). */
+export interface ValidationOptions {
+  /** Kubelet feature gates (default: statelet's, the kubelet 1.36 defaults). */
+  gates?: Readonly<FeatureGates>;
+}
+
 /** Validates a (defaulted) pod; returns every error found, in spec order. */
-export function validatePod(pod: Pod): FieldError[] {
+export function validatePod(pod: Pod, opts: ValidationOptions = {}): FieldError[] {
   const col = new Collector();
   const m = isObject(pod?.metadata) ? pod.metadata : undefined;
   if (!m) col.required('metadata');
@@ -1362,6 +1488,7 @@ export function validatePod(pod: Pod): FieldError[] {
 
   const ctx: SpecContext = {
     spec: s,
+    gates: opts.gates ?? DEFAULT_FEATURE_GATES,
     volumes: new Map(),
     containerNames: new Set(
       [...(Array.isArray(s.containers) ? s.containers : []), ...(Array.isArray(s.initContainers) ? s.initContainers : [])]
@@ -1434,16 +1561,74 @@ function diffPaths(a: unknown, b: unknown, path: string, out: string[]): void {
   out.push(path);
 }
 
+const RESIZABLE_RESOURCES = ['cpu', 'memory'];
+
+/**
+ * ValidatePodResize (KEP-1287, GA in 1.35) for the containers of an edit: the cpu and
+ * memory requests and limits of regular containers and sidecars, and their
+ * resizePolicy, may change; other resources may not, a request or limit may not be
+ * removed, a regular init container's resources are immutable, and the QoS class must
+ * stay. What was checked is copied back from `old` into `munged`, so the generic
+ * ValidatePodUpdate diff does not report it again.
+ */
+function validateResize(col: Collector, munged: PodSpec, old: PodSpec, next: Pod, prev: Pod): void {
+  let resized = false;
+  const visit = (listName: 'containers' | 'initContainers'): void => {
+    const to = munged[listName];
+    const from = old[listName];
+    if (!Array.isArray(to) || !Array.isArray(from) || to.length !== from.length) return;
+    to.forEach((c, i) => {
+      const was = from[i];
+      if (!isObject(c) || !isObject(was) || c.name !== was.name) return;
+      const sameResources = JSON.stringify(c.resources ?? {}) === JSON.stringify(was.resources ?? {});
+      const samePolicy = JSON.stringify(c.resizePolicy ?? []) === JSON.stringify(was.resizePolicy ?? []);
+      if (sameResources && samePolicy) return;
+      const f = `spec.${listName}[${i}]`;
+      if (listName === 'initContainers' && !(c.restartPolicy === 'Always' && was.restartPolicy === 'Always')) {
+        col.forbidden(`${f}.resources`, 'resources for non-sidecar init containers are immutable');
+      } else if (!sameResources) {
+        resized = true;
+        let otherChanged = false;
+        for (const kind of ['requests', 'limits'] as const) {
+          const a: Record<string, string> = isJson(was.resources?.[kind]) ? was.resources![kind]! : {};
+          const b: Record<string, string> = isJson(c.resources?.[kind]) ? c.resources![kind]! : {};
+          let removed = false;
+          for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
+            if (a[name] === b[name]) continue;
+            if (!RESIZABLE_RESOURCES.includes(name)) otherChanged = true;
+            else if (b[name] === undefined) removed = true;
+          }
+          if (removed) col.forbidden(`${f}.resources.${kind}`, `resource ${kind} cannot be removed`);
+        }
+        if (otherChanged) col.forbidden(`${f}.resources`, 'only cpu and memory resources are mutable');
+      }
+      c.resources = was.resources;
+      if (was.resources === undefined) delete c.resources;
+      c.resizePolicy = was.resizePolicy;
+      if (was.resizePolicy === undefined) delete c.resizePolicy;
+    });
+  };
+  visit('containers');
+  visit('initContainers');
+  if (!resized) return;
+  const before = getPodQOS(prev);
+  const after = getPodQOS(next);
+  if (before !== after) col.invalid('spec', after, `Pod QOS Class may not change as a result of resizing (it is ${before})`);
+}
+
 /**
  * ValidatePodUpdate for an edited static manifest (both pods defaulted): only the
  * images, activeDeadlineSeconds (set, or lowered), added tolerations and labels and
  * annotations may change. statelet also lets an edit add ephemeral containers (the
- * ephemeralcontainers subresource of a cluster), but not change existing ones.
+ * ephemeralcontainers subresource of a cluster), but not change existing ones, and,
+ * with InPlacePodVerticalScaling, resize containers (what a cluster's resize
+ * subresource takes; see validateResize).
  */
-export function validatePodUpdate(next: Pod, prev: Pod): FieldError[] {
+export function validatePodUpdate(next: Pod, prev: Pod, opts: ValidationOptions = {}): FieldError[] {
   const col = new Collector();
   const munged = structuredClone(next.spec);
   const old = prev.spec;
+  if ((opts.gates ?? DEFAULT_FEATURE_GATES).InPlacePodVerticalScaling) validateResize(col, munged, old, next, prev);
   const copyImages = (to: Container[] | undefined, from: Container[] | undefined): void => {
     if (!Array.isArray(to) || !Array.isArray(from) || to.length !== from.length) return;
     to.forEach((c, i) => {
@@ -1487,10 +1672,10 @@ export function validatePodUpdate(next: Pod, prev: Pod): FieldError[] {
 }
 
 /** parse + defaults + validation; throws ManifestError listing every problem. */
-export function loadPod(text: string, sourceName?: string): Pod {
+export function loadPod(text: string, sourceName?: string, opts: ValidationOptions = {}): Pod {
   const parsed = parseLocated(text, sourceName);
   const pod = applyDefaults(parsed.pod);
-  const errors = validatePod(pod);
+  const errors = validatePod(pod, opts);
   if (errors.length) throw new ManifestError(locate(errors, parsed.positions), sourceName);
   return pod;
 }

@@ -1,0 +1,177 @@
+// In-place pod resize (KEP-1287, InPlacePodVerticalScaling, GA in 1.35), pure.
+//
+// - resizeDecision: what an edit of one container asks for, as the kubelet's
+//   computePodResizeAction (pkg/kubelet/kuberuntime/kuberuntime_manager.go) decides it:
+//   a cpu or memory change is applied in place with UpdateContainerResources unless the
+//   container's resizePolicy for a changed resource is RestartContainer, in which case
+//   the container is killed and started again with the new values (keeping its restart
+//   count and back-off, as a resize restart is not a crash).
+// - the PodResizePending / PodResizeInProgress conditions (pkg/kubelet/status
+//   GeneratePodResizeCondition and the allocation manager's reasons), with observedGeneration.
+//
+// The actor that applies a resize is `updateContainerResources` (src/actors/index.ts); its
+// input and output are declared here, the contract between the charts and the actor.
+import type { LinuxContainerResources } from '../src/cri/types.js';
+import { Quantity } from '../src/k8s/quantity.js';
+import type { Container, Pod, PodCondition, ResourceList } from '../src/k8s/types.js';
+
+/**
+ * - `none`: nothing to actuate (no cpu/memory change; resizePolicy alone may have changed);
+ * - `resize`: UpdateContainerResources on the running container;
+ * - `restart`: a changed resource has `resizePolicy: RestartContainer`: kill and start again;
+ * - `invalid`: another field than cpu/memory and resizePolicy changed (the edit is refused,
+ *   as ValidatePodUpdate / ValidatePodResize refuse it). The image is not compared: an image
+ *   change is a kill-and-restart of its own (the container hash).
+ */
+export type ResizeDecision = 'none' | 'resize' | 'restart' | 'invalid';
+
+/** The resources an in-place resize may change. */
+export const RESIZABLE_RESOURCES = ['cpu', 'memory'] as const;
+export type ResizableResource = (typeof RESIZABLE_RESOURCES)[number];
+
+const sameQuantity = (a: string | undefined, b: string | undefined): boolean => {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  const x = Quantity.tryParse(a);
+  const y = Quantity.tryParse(b);
+  return typeof x !== 'string' && typeof y !== 'string' && x.cmp(y) === 0;
+};
+
+/** Which of cpu and memory differ between two containers' requests or limits; `other` when any other resource does. */
+export function changedResources(oldContainer: Pick<Container, 'resources'>, newContainer: Pick<Container, 'resources'>): { changed: ResizableResource[]; other: boolean } {
+  const changed = new Set<ResizableResource>();
+  let other = false;
+  for (const kind of ['requests', 'limits'] as const) {
+    const a: ResourceList = oldContainer.resources?.[kind] ?? {};
+    const b: ResourceList = newContainer.resources?.[kind] ?? {};
+    for (const name of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      if (sameQuantity(a[name], b[name])) continue;
+      if ((RESIZABLE_RESOURCES as readonly string[]).includes(name)) changed.add(name as ResizableResource);
+      else other = true;
+    }
+  }
+  return { changed: RESIZABLE_RESOURCES.filter((r) => changed.has(r)), other };
+}
+
+/** The container's resizePolicy for a resource: NotRequired unless it says RestartContainer (the API default). */
+export function resizeRestartPolicy(container: Pick<Container, 'resizePolicy'>, resource: ResizableResource): 'NotRequired' | 'RestartContainer' {
+  const p = container.resizePolicy?.find((x) => x.resourceName === resource);
+  return p?.restartPolicy === 'RestartContainer' ? 'RestartContainer' : 'NotRequired';
+}
+
+/** JSON of a container without the fields a resize may change (and the image, compared elsewhere). */
+function immutablePart(c: Container): string {
+  const { resources: _r, resizePolicy: _p, image: _i, ...rest } = c;
+  const sorted = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sorted);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]));
+    return v;
+  };
+  return JSON.stringify(sorted(rest));
+}
+
+/**
+ * computePodResizeAction for one container: its spec before and after an edit. When both cpu
+ * and memory change with different policies, RestartContainer wins (KEP-1287).
+ */
+export function resizeDecision(oldContainer: Container, newContainer: Container): ResizeDecision {
+  if (oldContainer.name !== newContainer.name || immutablePart(oldContainer) !== immutablePart(newContainer)) return 'invalid';
+  const { changed, other } = changedResources(oldContainer, newContainer);
+  if (other) return 'invalid';
+  if (changed.length === 0) return 'none';
+  return changed.some((r) => resizeRestartPolicy(newContainer, r) === 'RestartContainer') ? 'restart' : 'resize';
+}
+
+// ---------------------------------------------------------------------------
+// Conditions
+
+/** Why a resize is not allocated yet: Deferred (may fit later, re-evaluated) or Infeasible (never). */
+export type ResizePendingReason = 'Deferred' | 'Infeasible';
+
+export interface ResizeConditionOptions {
+  /** metadata.generation of the pod when the resize was (last) attempted. */
+  observedGeneration?: number;
+  /** RFC 3339; kept from the previous status while the condition does not change. */
+  lastTransitionTime?: string;
+}
+
+/**
+ * PodResizePending (True whenever present; removed once the resize is allocated or reverted),
+ * with the reason and a message saying why.
+ */
+export function podResizePendingCondition(reason: ResizePendingReason, message: string, opts: ResizeConditionOptions = {}): PodCondition {
+  const c: PodCondition = { type: 'PodResizePending', status: 'True', reason, message };
+  if (opts.observedGeneration !== undefined) c.observedGeneration = opts.observedGeneration;
+  if (opts.lastTransitionTime !== undefined) c.lastTransitionTime = opts.lastTransitionTime;
+  return c;
+}
+
+/**
+ * PodResizeInProgress (True while allocated != actuated resources): no reason or message
+ * while all goes well, reason `Error` and the error's message when actuating failed.
+ */
+export function podResizeInProgressCondition(opts: ResizeConditionOptions & { error?: string } = {}): PodCondition {
+  const c: PodCondition = { type: 'PodResizeInProgress', status: 'True' };
+  if (opts.error !== undefined) {
+    c.reason = 'Error';
+    c.message = opts.error;
+  }
+  if (opts.observedGeneration !== undefined) c.observedGeneration = opts.observedGeneration;
+  if (opts.lastTransitionTime !== undefined) c.lastTransitionTime = opts.lastTransitionTime;
+  return c;
+}
+
+/** What the node offers pods (allocatable cpu in millicores, memory in bytes). */
+export interface NodeAllocatable {
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
+const requestOf = (c: Container, name: ResizableResource): Quantity => {
+  const v = c.resources?.requests?.[name];
+  const q = v === undefined ? undefined : Quantity.tryParse(v);
+  return q === undefined || typeof q === 'string' ? Quantity.zero() : q;
+};
+
+/** resourcehelper PodRequests for cpu or memory: regular containers and sidecars together, or the largest init step. */
+export function podRequest(pod: Pick<Pod, 'spec'>, name: ResizableResource): Quantity {
+  let sidecars = Quantity.zero();
+  let initMax = Quantity.zero();
+  for (const c of pod.spec.initContainers ?? []) {
+    const r = requestOf(c, name);
+    if (c.restartPolicy === 'Always') sidecars = sidecars.add(r);
+    else if (r.add(sidecars).cmp(initMax) > 0) initMax = r.add(sidecars);
+  }
+  let sum = sidecars;
+  for (const c of pod.spec.containers) sum = sum.add(requestOf(c, name));
+  return sum.cmp(initMax) >= 0 ? sum : initMax;
+}
+
+/**
+ * The allocation manager's capacity check (canResizePod): a resize whose pod requests exceed
+ * what the node can ever give is Infeasible, with the kubelet's message; undefined when it fits.
+ * (A kubelet also marks every static pod's resize Infeasible; statelet resizes them, see README.)
+ */
+export function resizeInfeasibleMessage(pod: Pick<Pod, 'spec'>, node: NodeAllocatable): string | undefined {
+  const cpu = podRequest(pod, 'cpu').milliValue();
+  const mem = podRequest(pod, 'memory').value();
+  if (mem > node.memoryBytes) return `Node didn't have enough capacity: memory, requested: ${mem}, capacity: ${node.memoryBytes}`;
+  if (cpu > node.cpuMillis) return `Node didn't have enough capacity: cpu, requested: ${cpu}, capacity: ${node.cpuMillis}`;
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The actor contract
+
+/**
+ * Input of the `updateContainerResources` actor: the container to resize and either its new
+ * CRI resources, or the pod and container spec they are generated from
+ * (generateLinuxContainerResources, as the kubelet's updateContainerResources does).
+ */
+export type UpdateContainerResourcesInput = { containerId: string } & ({ resources: LinuxContainerResources } | { pod: Pod; container: Container });
+
+/** What was sent, and when the runtime took it (epoch ms). */
+export interface UpdateContainerResourcesOutput {
+  resources: LinuxContainerResources;
+  at: number;
+}
