@@ -199,3 +199,16 @@ export function initFailureFailsPod(
 ): boolean {
   return isInitContainerFailed(status) && !initRestartOnFailure(restartPolicy, container, gates);
 }
+
+/**
+ * calcRestartCountByLogDir (kuberuntime_container.go): with no instance left in the runtime,
+ * the next restart count is the highest `<n>.log` (rotated `<n>.log.*` included) + 1, else 0.
+ */
+export function restartCountFromLogFiles(fileNames: readonly string[]): number {
+  let count = 0;
+  for (const name of fileNames) {
+    const m = /^(\d+)\.log(\..*)?$/.exec(name);
+    if (m) count = Math.max(count, Number(m[1]) + 1);
+  }
+  return count;
+}

@@ -3,6 +3,7 @@
 // state from the PLEG, and turns what they do into Kubernetes-shaped streams:
 // Events (counted as the kubelet's recorder does), PodStatus changes, and
 // chart transitions.
+import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xs
 import { podMachine, type PodConfig } from '../machines/pod/index.js';
 import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig } from '../machines/container/index.js';
 import { probeMachine } from '../machines/probe.js';
+import { restartCountFromLogFiles } from '../machines/restart-policy.js';
 import type { BackOffPolicy } from '../machines/backoff.js';
 import { DEFAULT_FEATURE_GATES } from '../machines/features.js';
 import { crashLoopBackOffPolicy, needsCrashLoopPolicy } from './kubelet-config.js';
@@ -303,7 +305,7 @@ export class RuntimeManager {
     const label = `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
     const actor = createActor(this.machine, {
       id: label,
-      input: { pod, now, config },
+      input: { pod, now, config, restartCounts: add.snapshot ? undefined : this.restartCountsFromLogs(pod) },
       clock: this.clock as never,
       inspect: this.inspect,
       ...(add.snapshot ? { snapshot: add.snapshot as never } : {}),
@@ -467,6 +469,23 @@ export class RuntimeManager {
     const entry = uid ? this.pods.get(uid) : undefined;
     if (!entry) throw new Error(`no pod with uid ${uid}`);
     return entry;
+  }
+
+  /** calcRestartCountByLogDir for each container: what a pod that is new to the runtime starts counting from. */
+  private restartCountsFromLogs(pod: Pod): Record<string, number> {
+    const dir = podLogDirectory(this.podLogsDir, pod);
+    const out: Record<string, number> = {};
+    for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      let files: string[] = [];
+      try {
+        files = readdirSync(join(dir, c.name));
+      } catch {
+        continue; // no directory: no earlier instance
+      }
+      const n = restartCountFromLogFiles(files);
+      if (n > 0) out[c.name] = n;
+    }
+    return out;
   }
 
   private onPleg(ev: PlegEvent): void {

@@ -50,7 +50,7 @@ export const containerMachine = containerSetup.createMachine({
       featureGates: input.config?.featureGates ?? DEFAULT_FEATURE_GATES,
     },
     now: input.now,
-    restartCount: 0,
+    restartCount: input.restartCount ?? 0,
     restarting: false,
     staleIds: [],
     deleting: false,

@@ -78,6 +78,8 @@ export interface ContainerInput {
   role: ContainerRole;
   now: number;
   config?: Partial<ContainerConfig>;
+  /** The first instance's restart count (from the log directory when the runtime has none, as the kubelet). */
+  restartCount?: number;
   /** Spawned by a pod chart: report to it (a container run on its own, e.g. in a graph traversal, has no one to tell). */
   reportsToPod?: boolean;
 }

@@ -60,6 +60,7 @@ export const podMachine = podSetup.createMachine({
     instanceIds: {},
     killFailures: [],
     containers: {},
+    restartCounts: input.restartCounts,
     activeDeadlineAt:
       input.pod.spec.activeDeadlineSeconds !== undefined && input.pod.spec.activeDeadlineSeconds !== null
         ? input.now + input.pod.spec.activeDeadlineSeconds * 1000

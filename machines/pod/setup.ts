@@ -149,7 +149,15 @@ export const podSetup = setup({
           if (refs[c.name]) continue;
           refs[c.name] = spawn('container', {
             id: `container:${c.name}`,
-            input: { pod: context.pod, container: c, role: roleOf(context.pod, c.name), now: context.now, config: context.config.container, reportsToPod: true },
+            input: {
+              pod: context.pod,
+              container: c,
+              role: roleOf(context.pod, c.name),
+              now: context.now,
+              config: context.config.container,
+              reportsToPod: true,
+              restartCount: context.restartCounts?.[c.name],
+            },
           }) as ContainerRef;
         }
         return refs;

@@ -18,6 +18,8 @@ export interface PodConfig {
 }
 
 export interface PodInput {
+  /** Restart counts found in the containers' log directories (calcRestartCountByLogDir). */
+  restartCounts?: Record<string, number>;
   pod: Pod;
   now: number;
   config?: Partial<PodConfig>;
@@ -58,6 +60,7 @@ export interface PodContext {
   evicted?: { reason: string; message: string };
   /** KEP-5532: a RestartAllContainers restart runs (true) or ran (false); absent if it never did. */
   allContainersRestarting?: boolean;
+  restartCounts?: Record<string, number>;
   /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */
   containers: Record<string, ContainerFacts>;
 }
