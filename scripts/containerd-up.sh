@@ -205,7 +205,14 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
           Root = "$LAB/runc"
 EOF
 
-# bridge + host-local + loopback; no ipMasq/portmap, so no iptables rules.
+# bridge + host-local + loopback; no ipMasq, so no masquerading rules.
+# portmap (hostPort -> the sandbox's port_mappings) only where iptables exists:
+# its rules are removed with each sandbox, and without iptables it would fail them all.
+PORTMAP=""
+if command -v iptables >/dev/null 2>&1 && [ -x /usr/lib/cni/portmap ]; then
+  PORTMAP=',
+    { "type": "portmap", "capabilities": { "portMappings": true } }'
+fi
 # The network is named after the bridge: libcni caches results as
 # /var/lib/cni/results/<network>-<id>-<ifname>, and containerd-down.sh
 # removes only this lab's (another lab on its own bridge keeps its own).
@@ -228,7 +235,7 @@ cat >"$LAB/cni/net.d/10-statelet.conflist" <<EOF
         "routes": [{"dst": "0.0.0.0/0"}]
       }
     },
-    { "type": "loopback" }
+    { "type": "loopback" }$PORTMAP
   ]
 }
 EOF

@@ -9,12 +9,17 @@ export { Pleg, type PlegEvent } from './pleg.js';
 export { podStatusFrom, containerStatusFrom } from './status.js';
 export { realClock, type Clock } from './clock.js';
 export { CriClient, normalizeEndpoint, DEFAULT_RUNTIME_REQUEST_TIMEOUT_MS, type CriClientOptions, type CallOptions } from './cri/client.js';
+/** The runtime seam (the kubelet's internalapi): what RuntimeManager accepts as `client`. */
+export type { RuntimeService, ImageService, CriRuntime, RuntimeVersioner, PodSandboxManager, ContainerManager, ContainerStatsManager } from './cri/services.js';
 export * from './cri/errors.js';
 export { loadCriProto } from './cri/proto.js';
 /** CRI v1 message shapes (runtime.v1), kept apart from the Kubernetes types of the same names. */
 export type * as cri from './cri/types.js';
 export { startEmbeddedRuntime, loadFaultFile, type EmbeddedRuntime, type EmbeddedRuntimeOptions, type FaultRule, type FaultController } from './runtime/index.js';
 export { startInspectionServer, type InspectionServer, type InspectionServerOptions } from './inspect/server.js';
+export { startApiServer, type ApiServer, type ApiServerOptions, type AgentInfo } from './api/server.js';
+export { NodeMetrics, type NodeMetricsOptions } from './api/metrics.js';
+export { startInspection, type InspectionOptions, type InspectionSession } from './inspect/session.js';
 export { loadPod, parseManifest, applyDefaults, validatePod, validatePodUpdate, formatFieldError, ManifestError, type FieldError } from './k8s/manifest.js';
 export { Quantity } from './k8s/quantity.js';
 export { getPodQOS } from './kuberuntime/qos.js';

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Builds the statelet inspector web UI into visualizer/dist/ (index.html,
-// style.css, main.js). Everything is bundled (elkjs included): the UI works
-// offline, served by the inspection server (src/inspect/server.ts).
+// style.css, main.js, and elkjs's elk-worker.min.js, in which the charts are
+// laid out off the page's thread). Everything is local: the UI works offline,
+// served by the inspection server (src/inspect/server.ts).
 //
 // Usage: node visualizer/build.mjs [--dev]   (--dev: no minification)
 // Also importable: `import { buildVisualizer } from './visualizer/build.mjs'`.
 import { copyFile, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,12 +32,15 @@ export async function buildVisualizer(opts = {}) {
     minify: opts.minify ?? true,
     sourcemap: opts.sourcemap ?? false,
     legalComments: 'inline',
-    // elk.bundled.js carries no licence header of its own.
-    banner: { js: '/*! statelet inspector. Bundles elkjs (EPL-2.0, https://github.com/kieler/elkjs). */' },
+    // elk-api.js carries no licence header of its own.
+    banner: { js: '/*! statelet inspector. Bundles elkjs\'s API (EPL-2.0, https://github.com/kieler/elkjs); its layout engine is elk-worker.min.js. */' },
     logLevel: 'warning',
   });
   for (const f of ['index.html', 'style.css']) await copyFile(join(here, 'src', f), join(outdir, f));
-  return { outdir, files: ['index.html', 'style.css', 'main.js'].map((f) => join(outdir, f)) };
+  // The layout engine runs in a Web Worker (see src/statechart.ts).
+  const elkDir = dirname(createRequire(import.meta.url).resolve('elkjs/package.json'));
+  await copyFile(join(elkDir, 'lib', 'elk-worker.min.js'), join(outdir, 'elk-worker.min.js'));
+  return { outdir, files: ['index.html', 'style.css', 'main.js', 'elk-worker.min.js'].map((f) => join(outdir, f)) };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -118,6 +118,8 @@ export const containerSetup = setup({
     /** The instance was created but never started. */
     neverStarted: ({ context }) => context.instance?.state === 'created',
     /** CRI NotFound: the container is already gone. */
+    /** StartContainer failed and the runtime still shows the instance CREATED. */
+    startLeftCreated: (_, params: { error: unknown }) => typeof params.error === 'object' && params.error !== null && 'leftCreated' in params.error && params.error.leftCreated === true,
     isNotFound: (_, params: { error: unknown }) => errorInfo(params.error).notFound === true,
     hasInstance: ({ context }) => !!context.instance && context.instance.state !== 'exited',
     hashChanged: ({ context, event }) => event.type === 'SPEC_UPDATE' && containerHash(event.container) !== context.hash,

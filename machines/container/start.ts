@@ -73,7 +73,27 @@ export const Created = containerSetup.createStateConfig({
         { type: 'record', params: ({ context }) => ({ type: 'Normal' as const, reason: msg.EventReason.Started, message: msg.startedMessage(context.container.name) }) },
       ],
     },
-    onError: {
+    onError: [
+      {
+        // The instance is still CREATED: not a termination; the next sync creates a new one
+        // (CREATED restarts even under Never, and doBackOff counts only exited instances).
+        guard: { type: 'startLeftCreated', params: ({ event }) => ({ error: event.error }) },
+        target: '#container.Waiting.RunContainerError',
+        actions: [
+          'observeDone',
+          assign(({ context, event }) => {
+            const detail = errorInfo(event.error).details ?? errorInfo(event.error).message;
+            return {
+              waitingMessage: detail,
+              lastStartError: { reason: msg.WaitingReason.RunContainerError, message: detail },
+              staleIds: [...context.staleIds, context.instance!.id],
+              instance: undefined,
+            };
+          }),
+          { type: 'record', params: ({ context }) => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
+        ],
+      },
+      {
       target: 'RunContainerError',
       actions: [
         'observeDone',
@@ -88,7 +108,8 @@ export const Created = containerSetup.createStateConfig({
         }),
         { type: 'record', params: ({ context }) => ({ type: 'Warning' as const, reason: msg.EventReason.Failed, message: msg.errorMessage(context.waitingMessage ?? '') }) },
       ],
-    },
+      },
+    ],
   },
 });
 

@@ -68,6 +68,14 @@ const ImageInspectError = containerSetup.createStateConfig({
   after: { podWorkerRetry: { target: '#container.Pulling', actions: 'reachRetryDeadline' } },
 });
 
+/** StartContainer failed and left the instance CREATED: the next sync starts a new attempt. */
+const RunContainerError = containerSetup.createStateConfig({
+  meta: { status: 'waiting', reason: 'RunContainerError' },
+  on: { SYNC: { target: '#container.Restarting', actions: 'observe' } },
+  entry: ['scheduleRetry', 'notifyStartFailed'],
+  after: { podWorkerRetry: { target: '#container.Restarting', actions: 'reachRetryDeadline' } },
+});
+
 /** applyDefaultImageTag failed: the reference does not parse. No CRI image call; retried every sync. */
 const InvalidImageName = containerSetup.createStateConfig({
   meta: { status: 'waiting', reason: 'InvalidImageName' },
@@ -143,6 +151,7 @@ export const Waiting = containerSetup.createStateConfig({
     ErrImageNeverPull,
     ImageInspectError,
     InvalidImageName,
+    RunContainerError,
     CreateContainerConfigError: createFailed('CreateContainerConfigError'),
     CreateContainerError: createFailed('CreateContainerError'),
     CrashLoopBackOff,

@@ -248,7 +248,18 @@ export function createRuntimeActors(opts: RuntimeActorOptions) {
 
     startContainer: fromPromise<StartContainerOutput, StartContainerInput>(({ input, signal }) =>
       guard(async () => {
-        await client.startContainer({ containerId: input.containerId }, { signal });
+        try {
+          await client.startContainer({ containerId: input.containerId }, { signal });
+        } catch (err) {
+          // What the failed start left behind decides what follows: containerd marks it exited
+          // (128, StartError); a runtime may leave it CREATED, which the kubelet starts again
+          // whatever the policy (ShouldContainerBeRestarted).
+          const st = await client.containerStatus({ containerId: input.containerId }, { signal }).catch(() => undefined);
+          if (st?.status?.state === 'CONTAINER_CREATED' && err && typeof err === 'object') {
+            Object.defineProperty(err, 'leftCreated', { value: true, enumerable: true, configurable: true });
+          }
+          throw err;
+        }
         return { startedAt: clock.now() };
       }),
     ),

@@ -4,7 +4,7 @@
 // PostStartHookError waiting message).
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { CriClient } from '../cri/client.js';
+import type { RuntimeService } from '../cri/services.js';
 import { CriError } from '../cri/errors.js';
 import type { Container, HTTPGetAction, IntOrString, LifecycleHandler } from '../k8s/types.js';
 import { formatPod } from '../k8s/format.js';
@@ -129,7 +129,8 @@ export function httpHeaders(action: HTTPGetAction, userAgent: string): Record<st
 }
 
 export interface HandlerRunnerDeps {
-  client: CriClient;
+  /** Exec hooks run through the runtime's ExecSync. */
+  client: Pick<RuntimeService, 'execSync'>;
   clock: Clock;
 }
 

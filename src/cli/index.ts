@@ -4,6 +4,11 @@ import { registerRunCommand } from './run.js';
 import { registerServeCommand } from './serve.js';
 import { exportMachines, type ExportFormat } from './export-machines.js';
 import { registerVisualizeCommand } from './visualize.js';
+import { registerGetCommand } from './get.js';
+import { registerDescribeCommand } from './describe.js';
+import { registerLogsCommand } from './logs.js';
+import { registerExecCommand } from './exec.js';
+import { registerEventsCommand } from './events.js';
 import { containerMachine } from '../../machines/container/index.js';
 import { podMachine } from '../../machines/pod/index.js';
 import { probeMachine } from '../../machines/probe.js';
@@ -29,6 +34,12 @@ export async function main(argv: string[]): Promise<number> {
   registerServeCommand(program, setExitCode);
   registerRuntimeCommand(program, setExitCode);
   registerVisualizeCommand(program, setExitCode, allMachines);
+  // Tools for a running agent (statelet serve's API), kubectl's way.
+  registerGetCommand(program, setExitCode);
+  registerDescribeCommand(program, setExitCode);
+  registerLogsCommand(program, setExitCode);
+  registerExecCommand(program, setExitCode);
+  registerEventsCommand(program, setExitCode);
   program
     .command('export-machines')
     .description('write the container, pod and probe charts as JSON (Stately Studio) or Mermaid state diagrams')

@@ -13,7 +13,15 @@ import { RuntimeManager, type PodDetails, type TransitionRecord } from '../manag
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
 import { startInspection, type InspectionOptions, type InspectionSession } from '../inspect/session.js';
 import { addInspectOptions, inspectOptionsFrom } from './inspect-flags.js';
+import { addKubeletOptions, kubeletOptionsFrom } from './kubelet-flags.js';
+import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../../machines/features.js';
 import { podLogDirectory } from '../kuberuntime/config.js';
+import { AdoptingCriClient, AdoptionRegistry, adoptionActors } from '../node/adoption.js';
+import { loadStaticPod, manifestSource, nodeNameOf } from '../node/static-pod.js';
+import { acquireRunLock, addOrAdopt } from '../node/run-adoption.js';
+import { DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from '../node/container-logs.js';
+import { inspectorFailure, parseLogSize } from './serve.js';
+import { eventLine, podLine } from '../node/sinks.js';
 
 export interface RunOptions {
   runtimeEndpoint?: string;
@@ -27,10 +35,16 @@ export interface RunOptions {
   rootDir?: string;
   runtimeRequestTimeout: number;
   backoffInitial?: number;
+  /** The kubelet's maxContainerRestartPeriod (1–300 s; checked by the flag parser). */
   backoffMax?: number;
+  /** Kubelet feature gates (--feature-gates; default: the 1.36 defaults). */
+  featureGates?: FeatureGates;
   hookTimeout?: number;
   podWorkerRetry?: number;
   watch: boolean;
+  /** The kubelet's containerLogMaxSize (bytes; 0 disables rotation) and containerLogMaxFiles. */
+  containerLogMaxSize?: number;
+  containerLogMaxFiles?: number;
 }
 
 const seconds = (name: string) => (v: string) => {
@@ -51,13 +65,18 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
     .option('--pod-logs-dir <dir>', 'root of pod log directories (the kubelet\'s /var/log/pods)')
     .option('--root-dir <dir>', 'the kubelet\'s --root-dir: pods/<uid> holds each pod\'s volumes (default: beside the pod logs)')
     .option('--runtime-request-timeout <seconds>', 'deadline for CRI calls (the kubelet\'s --runtime-request-timeout)', seconds('--runtime-request-timeout'), 120)
-    .option('--backoff-initial <seconds>', 'initial CrashLoopBackOff delay (KEP-4603 knob; default 10)', seconds('--backoff-initial'))
-    .option('--backoff-max <seconds>', 'maximum CrashLoopBackOff delay (kubelet maxContainerRestartPeriod; default 300)', seconds('--backoff-max'))
     .option('--hook-timeout <seconds>', 'fail postStart hooks that run longer than this (statelet extension; default 0 = no timeout, as the kubelet)', seconds('--hook-timeout'))
     .option('--pod-worker-retry <seconds>', 'retry period after a failed sync step that is not a back-off (kubelet: 10, plus up to 50% jitter)', seconds('--pod-worker-retry'))
     .option('--no-watch', 'do not watch the manifest file for changes')
+    .option('--container-log-max-size <quantity>', 'rotate a container\'s log at this size (the kubelet\'s containerLogMaxSize; 0 disables)', parseLogSize, DEFAULT_CONTAINER_LOG_MAX_SIZE)
+    .option('--container-log-max-files <n>', 'log files kept per container, the live one included (containerLogMaxFiles)', (v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 2) throw new Error(`--container-log-max-files: expected an integer >= 2, got ${JSON.stringify(v)}`);
+      return n;
+    }, DEFAULT_CONTAINER_LOG_MAX_FILES)
     .action(async (manifest: string, raw: Record<string, unknown>, cmd: Command) => {
       const inspection = inspectOptionsFrom(raw, cmd);
+      const kubelet = kubeletOptionsFrom(raw, cmd);
       const code = await runPod(manifest, {
         runtimeEndpoint: raw['runtimeEndpoint'] as string | undefined,
         output: raw['output'] as 'text' | 'json',
@@ -69,12 +88,16 @@ export function registerRunCommand(program: Command, setExitCode: (code: number)
         runtimeRequestTimeout: raw['runtimeRequestTimeout'] as number,
         backoffInitial: raw['backoffInitial'] as number | undefined,
         backoffMax: raw['backoffMax'] as number | undefined,
+        featureGates: kubelet.featureGates,
         hookTimeout: raw['hookTimeout'] as number | undefined,
         podWorkerRetry: raw['podWorkerRetry'] as number | undefined,
         watch: raw['watch'] !== false,
+        containerLogMaxSize: raw['containerLogMaxSize'] as number | undefined,
+        containerLogMaxFiles: raw['containerLogMaxFiles'] as number | undefined,
       });
       setExitCode(code);
     });
+  addKubeletOptions(run);
   addInspectOptions(run);
 }
 
@@ -85,9 +108,12 @@ function readManifest(path: string): string {
 /** Runs the pod; resolves the exit code (0 Succeeded or deleted, 1 Failed, 2 invalid manifest). */
 export async function runPod(manifestPath: string, opts: RunOptions): Promise<number> {
   const err = (line: string) => process.stderr.write(`statelet: ${line}\n`);
+  const gates = opts.featureGates ?? DEFAULT_FEATURE_GATES;
   let pod: Pod;
   try {
-    pod = loadPod(readManifest(manifestPath), manifestPath === '-' ? 'stdin' : manifestPath);
+    // Without metadata.uid the UID is derived as a static pod's (node, source, content): the
+    // same manifest run again finds, and adopts, what a killed run left in the runtime.
+    pod = loadStaticPod(readManifest(manifestPath), { nodeName: nodeNameOf(), source: manifestSource(manifestPath), suffixName: false, gates });
   } catch (e) {
     if (e instanceof ManifestError) {
       err(`invalid manifest ${manifestPath === '-' ? '(stdin)' : manifestPath}:`);
@@ -111,12 +137,13 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
     endpoint = runtime.endpoint;
     if (!json) err(`embedded runtime on ${endpoint} (containers run as host processes; see README)`);
   }
-  const client = new CriClient({ endpoint, runtimeRequestTimeoutMs: opts.runtimeRequestTimeout * 1000 });
+  const registry = new AdoptionRegistry();
+  const client = new AdoptingCriClient({ endpoint, runtimeRequestTimeoutMs: opts.runtimeRequestTimeout * 1000, registry, log: err });
   let inspection: InspectionSession;
   try {
     inspection = await startInspection(opts.inspection ?? {}, { log: (m) => err(m) });
   } catch (e) {
-    err((e as Error).message);
+    err(inspectorFailure(opts.inspection ?? {}, e));
     client.close();
     await runtime?.close();
     return 1;
@@ -134,8 +161,12 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
       opts.backoffInitial !== undefined || opts.backoffMax !== undefined
         ? { initialMs: opts.backoffInitial !== undefined ? opts.backoffInitial * 1000 : undefined, maxMs: opts.backoffMax !== undefined ? opts.backoffMax * 1000 : undefined }
         : undefined,
-    container: opts.hookTimeout ? { hookTimeoutMs: opts.hookTimeout * 1000 } : undefined,
+    container: { featureGates: { ...gates }, ...(opts.hookTimeout ? { hookTimeoutMs: opts.hookTimeout * 1000 } : {}) },
     podWorkerRetryMs: opts.podWorkerRetry !== undefined ? opts.podWorkerRetry * 1000 : undefined,
+    containerLogMaxSize: opts.containerLogMaxSize,
+    containerLogMaxFiles: opts.containerLogMaxFiles,
+    // An adopted instance is not started again, nor its postStart run again.
+    wrapActors: adoptionActors(registry),
     log: (m) => err(m),
   });
   inspection.attach(manager);
@@ -192,15 +223,33 @@ export async function runPod(manifestPath: string, opts: RunOptions): Promise<nu
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A closed terminal (SIGHUP to the process group) deletes the pod as SIGTERM does.
+  process.on('SIGHUP', onSignal);
 
-  const stopWatching = opts.watch && manifestPath !== '-' ? watchManifest(manifestPath, pod, manager, err) : () => {};
+  const stopWatching = opts.watch && manifestPath !== '-' ? watchManifest(manifestPath, pod, manager, err, gates) : () => {};
 
-  manager.addPod(pod);
+  // Logs are read before the pod's log directory goes with the pod.
+  manager.removed$.subscribe(({ status }) => view?.captureLogs(status));
+  let lock: { release(): void };
+  try {
+    lock = opts.runtimeEndpoint ? acquireRunLock(uid, endpoint) : { release() {} };
+    await addOrAdopt(client, manager, registry, pod, podLogsDir, err);
+  } catch (e) {
+    err((e as Error).message);
+    stopWatching();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    await cleanup();
+    return 1;
+  }
   view?.start();
   const final = await done;
+  lock.release();
   stopWatching();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onSignal);
   const finalStatus = final.phase ? final : lastStatus ?? final;
   if (json) out(podLine(pod, finalStatus));
   else view!.finish(finalStatus);
@@ -215,38 +264,14 @@ function describeFieldError(fe: FieldError): string {
   return `${formatFieldError(fe)}${at}`;
 }
 
-function eventLine(ev: Event) {
-  const o = ev.involvedObject;
-  const involvedObject: Record<string, string> = { kind: 'Pod', name: o.name, namespace: o.namespace, uid: o.uid };
-  if (o.fieldPath) involvedObject['fieldPath'] = o.fieldPath;
-  return {
-    kind: 'Event',
-    apiVersion: 'v1',
-    type: ev.type,
-    reason: ev.reason,
-    message: ev.message,
-    involvedObject,
-    count: ev.count,
-    firstTimestamp: ev.firstTimestamp,
-    lastTimestamp: ev.lastTimestamp,
-  };
-}
-
-function podLine(pod: Pod, status: PodStatus) {
-  return {
-    kind: 'Pod',
-    apiVersion: 'v1',
-    metadata: { name: pod.metadata.name, namespace: pod.metadata.namespace, uid: pod.metadata.uid },
-    status,
-  };
-}
+// eventLine / podLine: src/node/sinks.ts (`statelet serve --output json` prints the same objects).
 
 /**
  * Watches a static pod manifest as the kubelet does: edits (atomic renames
  * included) are applied as a pod update within a second; an invalid edit is
  * reported and ignored, and the pod keeps running.
  */
-function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l: string) => void): () => void {
+function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l: string) => void, gates: FeatureGates = DEFAULT_FEATURE_GATES): () => void {
   const abs = resolve(path);
   let last = readFileSync(abs, 'utf8');
   let current = pod;
@@ -262,12 +287,13 @@ function watchManifest(path: string, pod: Pod, manager: RuntimeManager, err: (l:
     if (text === last) return;
     last = text;
     try {
-      const next = loadPod(text, abs);
+      const next = loadPod(text, abs, { gates });
       next.metadata.uid = pod.metadata.uid;
       next.metadata.name = pod.metadata.name;
       next.metadata.namespace = pod.metadata.namespace;
       // ValidatePodUpdate: only images, activeDeadlineSeconds, tolerations (and new ephemeral containers) may change.
-      const forbidden = validatePodUpdate(next, current);
+      // With InPlacePodVerticalScaling the cpu/memory of containers may change too (ValidatePodResize).
+      const forbidden = validatePodUpdate(next, current, { gates });
       if (forbidden.length) throw new ManifestError(forbidden, abs);
       current = next;
       manager.updatePod(next);
@@ -340,11 +366,19 @@ class LiveView {
     const events = this.manager.events(this.pod.metadata.uid);
     process.stdout.write(`\nPod ${this.pod.metadata.namespace}/${this.pod.metadata.name} ended: ${status.phase}\n\n`);
     process.stdout.write(events.length ? describeEvents(events, Date.now()) + '\n' : 'Events: <none>\n');
-    this.printLogs(status);
+    if (!this.logs) this.captureLogs(status);
+    process.stdout.write(this.logs ?? '');
   }
 
-  /** The tail of each container's last log, like `kubectl logs` (the runtime may not let us read it). */
-  private printLogs(status: PodStatus): void {
+  private logs?: string;
+
+  /**
+   * The tail of each container's last log, like `kubectl logs`, read while it exists: the
+   * pod's log directory is removed with the pod, so no path is shown (the runtime may not let us read it).
+   */
+  captureLogs(status: PodStatus): void {
+    if (this.logs !== undefined) return;
+    let out = '';
     const all = [...(status.initContainerStatuses ?? []), ...(status.containerStatuses ?? []), ...(status.ephemeralContainerStatuses ?? [])];
     for (const c of all) {
       const file = join(this.logDir, c.name, `${c.restartCount}.log`);
@@ -357,9 +391,10 @@ class LiveView {
       // CRI log lines: <timestamp> <stream> <P|F> <text>
       const lines = text.split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
       if (!lines.length) continue;
-      process.stdout.write(`\nLogs of ${c.name} (last ${Math.min(lines.length, 10)} lines of ${file}):\n`);
-      for (const l of lines.slice(-10)) process.stdout.write(`  ${l}\n`);
+      out += `\nLogs of ${c.name} (last ${Math.min(lines.length, 10)} lines):\n`;
+      for (const l of lines.slice(-10)) out += `  ${l}\n`;
     }
+    this.logs = out;
   }
 
   private rows(): string[][] {

@@ -1,9 +1,14 @@
 import * as grpc from '@grpc/grpc-js';
 import { Observable } from 'rxjs';
+import type { ImageServiceClient } from './generated/runtime/v1/ImageService.js';
+import type { RuntimeServiceClient } from './generated/runtime/v1/RuntimeService.js';
 import { loadCriProto } from './proto.js';
 import { CriAbortedError, toCriError } from './errors.js';
 import { GO_CONTEXT_CANCELED } from './go-status.js';
+import type { CallOptions, ImageService, RuntimeService } from './services.js';
 import type * as cri from './types.js';
+
+export type { CallOptions } from './services.js';
 
 /** The kubelet's --runtime-request-timeout default. */
 export const DEFAULT_RUNTIME_REQUEST_TIMEOUT_MS = 2 * 60 * 1000;
@@ -17,13 +22,6 @@ export interface CriClientOptions {
   runtimeRequestTimeoutMs?: number;
 }
 
-export interface CallOptions {
-  /** Cancels the call when aborted (an actor leaving its state). */
-  signal?: AbortSignal;
-  /** Overrides the computed deadline for this call (0 = none). */
-  timeoutMs?: number;
-}
-
 /** `/run/x.sock` and `unix:/run/x.sock` become `unix:///run/x.sock`. */
 export function normalizeEndpoint(endpoint: string): string {
   const e = endpoint.trim();
@@ -35,24 +33,21 @@ export function normalizeEndpoint(endpoint: string): string {
   return e;
 }
 
-type UnaryMethod = (
-  req: unknown,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null, res: unknown) => void,
-) => grpc.ClientUnaryCall;
+/** Starts one unary call on a typed stub; the plumbing adds the deadline, cancellation and error mapping. */
+type Invoke<Res> = (md: grpc.Metadata, opts: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
 /**
- * A thin typed client for CRI v1: one method per RPC the kubelet uses, one
- * channel per endpoint shared by RuntimeService and ImageService, deadlines as
- * the kubelet sets them, and typed errors (see errors.ts). Reconnection after
- * UNAVAILABLE is grpc-js's, with the kubelet's backoff (100 ms base, 3 s cap).
+ * A thin typed client for CRI v1: one method per RPC the kubelet uses, each on
+ * its generated stub, one channel per endpoint shared by RuntimeService and
+ * ImageService, deadlines as the kubelet sets them, and typed errors (see
+ * errors.ts). Reconnection after UNAVAILABLE is grpc-js's, with the kubelet's
+ * backoff (100 ms base, 3 s cap).
  */
-export class CriClient {
+export class CriClient implements RuntimeService, ImageService {
   readonly endpoint: string;
   readonly runtimeRequestTimeoutMs: number;
-  private readonly runtime: grpc.Client;
-  private readonly image: grpc.Client;
+  private readonly runtime: RuntimeServiceClient;
+  private readonly image: ImageServiceClient;
 
   constructor(opts: CriClientOptions | string) {
     const o = typeof opts === 'string' ? { endpoint: opts } : opts;
@@ -80,45 +75,49 @@ export class CriClient {
   // ------------------------------------------------------------ RuntimeService
 
   version(req: cri.VersionRequest = { version: 'v1' }, opts?: CallOptions): Promise<cri.VersionResponse> {
-    return this.call('runtime', 'Version', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/Version', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.Version(req, md, o, cb));
   }
   status(req: cri.StatusRequest = {}, opts?: CallOptions): Promise<cri.StatusResponse> {
-    return this.call('runtime', 'Status', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/Status', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.Status(req, md, o, cb));
   }
   /** The kubelet doubles the deadline for sandbox creation (network setup). */
   runPodSandbox(req: cri.RunPodSandboxRequest, opts?: CallOptions): Promise<cri.RunPodSandboxResponse> {
-    return this.call('runtime', 'RunPodSandbox', req, 2 * this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/RunPodSandbox', 2 * this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.RunPodSandbox(req, md, o, cb));
   }
-  stopPodSandbox(req: cri.PodSandboxIdRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'StopPodSandbox', req, this.runtimeRequestTimeoutMs, opts);
+  stopPodSandbox(req: cri.StopPodSandboxRequest, opts?: CallOptions): Promise<cri.StopPodSandboxResponse> {
+    return this.unary('RuntimeService/StopPodSandbox', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.StopPodSandbox(req, md, o, cb));
   }
-  removePodSandbox(req: cri.PodSandboxIdRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'RemovePodSandbox', req, this.runtimeRequestTimeoutMs, opts);
+  removePodSandbox(req: cri.RemovePodSandboxRequest, opts?: CallOptions): Promise<cri.RemovePodSandboxResponse> {
+    return this.unary('RuntimeService/RemovePodSandbox', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.RemovePodSandbox(req, md, o, cb));
   }
   podSandboxStatus(req: cri.PodSandboxStatusRequest, opts?: CallOptions): Promise<cri.PodSandboxStatusResponse> {
-    return this.call('runtime', 'PodSandboxStatus', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/PodSandboxStatus', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.PodSandboxStatus(req, md, o, cb));
   }
   listPodSandbox(req: cri.ListPodSandboxRequest = {}, opts?: CallOptions): Promise<cri.ListPodSandboxResponse> {
-    return this.call('runtime', 'ListPodSandbox', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/ListPodSandbox', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.ListPodSandbox(req, md, o, cb));
   }
   createContainer(req: cri.CreateContainerRequest, opts?: CallOptions): Promise<cri.CreateContainerResponse> {
-    return this.call('runtime', 'CreateContainer', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/CreateContainer', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.CreateContainer(req, md, o, cb));
   }
-  startContainer(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'StartContainer', req, this.runtimeRequestTimeoutMs, opts);
+  startContainer(req: cri.StartContainerRequest, opts?: CallOptions): Promise<cri.StartContainerResponse> {
+    return this.unary('RuntimeService/StartContainer', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.StartContainer(req, md, o, cb));
   }
   /** Deadline = the stop timeout plus the ordinary request timeout, as in the kubelet. */
-  stopContainer(req: cri.StopContainerRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'StopContainer', req, req.timeout * 1000 + this.runtimeRequestTimeoutMs, opts);
+  stopContainer(req: cri.StopContainerRequest, opts?: CallOptions): Promise<cri.StopContainerResponse> {
+    const deadline = req.timeout * 1000 + this.runtimeRequestTimeoutMs;
+    return this.unary('RuntimeService/StopContainer', deadline, opts, (md, o, cb) => this.runtime.StopContainer(req, md, o, cb));
   }
-  removeContainer(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'RemoveContainer', req, this.runtimeRequestTimeoutMs, opts);
+  removeContainer(req: cri.RemoveContainerRequest, opts?: CallOptions): Promise<cri.RemoveContainerResponse> {
+    return this.unary('RuntimeService/RemoveContainer', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.RemoveContainer(req, md, o, cb));
   }
   listContainers(req: cri.ListContainersRequest = {}, opts?: CallOptions): Promise<cri.ListContainersResponse> {
-    return this.call('runtime', 'ListContainers', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/ListContainers', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.ListContainers(req, md, o, cb));
   }
   containerStatus(req: cri.ContainerStatusRequest, opts?: CallOptions): Promise<cri.ContainerStatusResponse> {
-    return this.call('runtime', 'ContainerStatus', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('RuntimeService/ContainerStatus', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.ContainerStatus(req, md, o, cb));
+  }
+  updateContainerResources(req: cri.UpdateContainerResourcesRequest, opts?: CallOptions): Promise<cri.UpdateContainerResourcesResponse> {
+    return this.unary('RuntimeService/UpdateContainerResources', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.UpdateContainerResources(req, md, o, cb));
   }
   /**
    * timeout 0 (hooks) means no deadline at all; otherwise the deadline is the
@@ -127,14 +126,15 @@ export class CriClient {
    */
   execSync(req: cri.ExecSyncRequest, opts?: CallOptions): Promise<cri.ExecSyncResponse> {
     const t = req.timeout ?? 0;
-    return this.call('runtime', 'ExecSync', req, t === 0 ? 0 : t * 1000 + this.runtimeRequestTimeoutMs, opts);
+    const deadline = t === 0 ? 0 : t * 1000 + this.runtimeRequestTimeoutMs;
+    return this.unary('RuntimeService/ExecSync', deadline, opts, (md, o, cb) => this.runtime.ExecSync(req, md, o, cb));
   }
   /** Log rotation: the runtime closes the container's log file and opens a new one at the same path. */
-  reopenContainerLog(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('runtime', 'ReopenContainerLog', req, this.runtimeRequestTimeoutMs, opts);
+  reopenContainerLog(req: cri.ReopenContainerLogRequest, opts?: CallOptions): Promise<cri.ReopenContainerLogResponse> {
+    return this.unary('RuntimeService/ReopenContainerLog', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.ReopenContainerLog(req, md, o, cb));
   }
-  containerStats(req: cri.ContainerIdRequest, opts?: CallOptions): Promise<cri.ContainerStatsResponse> {
-    return this.call('runtime', 'ContainerStats', req, this.runtimeRequestTimeoutMs, opts);
+  containerStats(req: cri.ContainerStatsRequest, opts?: CallOptions): Promise<cri.ContainerStatsResponse> {
+    return this.unary('RuntimeService/ContainerStats', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.runtime.ContainerStats(req, md, o, cb));
   }
 
   /**
@@ -144,8 +144,7 @@ export class CriClient {
   getContainerEvents(): Observable<cri.ContainerEventResponse> {
     const method = 'RuntimeService/GetContainerEvents';
     return new Observable<cri.ContainerEventResponse>((sub) => {
-      const fn = (this.runtime as unknown as Record<string, (req: unknown, md: grpc.Metadata) => grpc.ClientReadableStream<cri.ContainerEventResponse>>)['GetContainerEvents']!;
-      const call = fn.call(this.runtime, {}, new grpc.Metadata());
+      const call = this.runtime.GetContainerEvents({}, new grpc.Metadata());
       let closing = false;
       call.on('data', (ev: cri.ContainerEventResponse) => sub.next(ev));
       call.on('error', (err: grpc.ServiceError) => {
@@ -162,27 +161,26 @@ export class CriClient {
   // ------------------------------------------------------------ ImageService
 
   listImages(req: cri.ListImagesRequest = {}, opts?: CallOptions): Promise<cri.ListImagesResponse> {
-    return this.call('image', 'ListImages', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('ImageService/ListImages', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.image.ListImages(req, md, o, cb));
   }
   imageStatus(req: cri.ImageStatusRequest, opts?: CallOptions): Promise<cri.ImageStatusResponse> {
-    return this.call('image', 'ImageStatus', req, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('ImageService/ImageStatus', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.image.ImageStatus(req, md, o, cb));
   }
   /** Pulls have no deadline in the kubelet (they may take minutes); cancel with a signal. */
   pullImage(req: cri.PullImageRequest, opts?: CallOptions): Promise<cri.PullImageResponse> {
-    return this.call('image', 'PullImage', req, 0, opts);
+    return this.unary('ImageService/PullImage', 0, opts, (md, o, cb) => this.image.PullImage(req, md, o, cb));
   }
-  removeImage(req: cri.RemoveImageRequest, opts?: CallOptions): Promise<cri.Empty> {
-    return this.call('image', 'RemoveImage', req, this.runtimeRequestTimeoutMs, opts);
+  removeImage(req: cri.RemoveImageRequest, opts?: CallOptions): Promise<cri.RemoveImageResponse> {
+    return this.unary('ImageService/RemoveImage', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.image.RemoveImage(req, md, o, cb));
   }
   imageFsInfo(opts?: CallOptions): Promise<cri.ImageFsInfoResponse> {
-    return this.call('image', 'ImageFsInfo', {}, this.runtimeRequestTimeoutMs, opts);
+    return this.unary('ImageService/ImageFsInfo', this.runtimeRequestTimeoutMs, opts, (md, o, cb) => this.image.ImageFsInfo({}, md, o, cb));
   }
 
   // ------------------------------------------------------------ plumbing
 
-  private call<Res>(svc: 'runtime' | 'image', rpc: string, req: unknown, deadlineMs: number, opts?: CallOptions): Promise<Res> {
-    const method = `${svc === 'runtime' ? 'RuntimeService' : 'ImageService'}/${rpc}`;
-    const client = svc === 'runtime' ? this.runtime : this.image;
+  /** One unary call: the default deadline (0 = none) unless opts override it, the signal cancels, errors become CriError. */
+  private unary<Res>(method: string, deadlineMs: number, opts: CallOptions | undefined, invoke: Invoke<Res>): Promise<Res> {
     const signal = opts?.signal;
     const timeout = opts?.timeoutMs ?? deadlineMs;
     return new Promise<Res>((resolve, reject) => {
@@ -192,15 +190,16 @@ export class CriClient {
       }
       const callOpts: grpc.CallOptions = timeout > 0 ? { deadline: Date.now() + timeout } : {};
       let aborted = false;
-      const fn = (client as unknown as Record<string, UnaryMethod>)[rpc]!;
       const onAbort = () => {
         aborted = true;
         call.cancel();
       };
-      const call = fn.call(client, req, new grpc.Metadata(), callOpts, (err, res) => {
+      const call = invoke(new grpc.Metadata(), callOpts, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(toCriError(method, this.endpoint, err, aborted));
-        else resolve(res as Res);
+        // grpc-js passes a decoded message with every success.
+        else if (res === undefined) reject(toCriError(method, this.endpoint, new Error('no response message')));
+        else resolve(res);
       });
       signal?.addEventListener('abort', onAbort, { once: true });
     });

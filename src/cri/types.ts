@@ -1,242 +1,146 @@
-// TypeScript shapes of the CRI v1 messages in proto/api.proto, as
-// @grpc/proto-loader presents them with PROTO_LOADER_OPTIONS: camelCase field
-// names, int64/uint64 as decimal strings, enums as their names. Requests may
-// leave fields out (proto3 defaults); responses have every field filled in.
+// The CRI v1 message types under statelet's names: aliases of the types that
+// proto-loader-gen-types generates from proto/api.proto into ./generated/
+// (scripts/gen-cri-types.mjs, run by the build; never edit those by hand).
+//
+// Each message has two generated shapes, both matching PROTO_LOADER_OPTIONS:
+// - In<'X'>, the permissive side: every field optional, int64 as
+//   number | string | Long, enums as name or number: what may be sent.
+// - Out<'X'>, what grpc-js decodes: every field present (defaults), int64 as
+//   decimal strings, enums as their names, sub-messages `| null`.
+// Requests and the configs they carry alias In, with the few fields the CRI
+// contract requires although proto3 cannot say so (Need below). Responses and
+// what they carry alias Out. Out is assignable to In, so a received message
+// can always be sent back (a sandbox's config, a mount).
+import type { MessageTypeDefinition } from '@grpc/proto-loader';
+import type { ProtoGrpcType } from './generated/api.js';
 
+/** The generated package tree of runtime.v1: service constructors and message definitions. */
+export type CriV1 = ProtoGrpcType['runtime']['v1'];
+type MessageName = { [K in keyof CriV1]: CriV1[K] extends MessageTypeDefinition<never, unknown> ? K : never }[keyof CriV1];
+
+/** The permissive (sendable) shape of a runtime.v1 message. */
+export type In<K extends MessageName> = CriV1[K] extends MessageTypeDefinition<infer I, unknown> ? I : never;
+/** The decoded shape of a runtime.v1 message, as grpc-js returns it. */
+export type Out<K extends MessageName> = CriV1[K] extends MessageTypeDefinition<never, infer O> ? O : never;
+
+/**
+ * proto3 has no required fields, but runtimes reject a request without these
+ * (containerd: "sandbox config must include metadata"), and the kubelet always
+ * sends them. Need<T, R> is T with R's fields required (and narrowed, for int64
+ * timeouts the client does arithmetic on).
+ */
+type Need<T, R> = Omit<T, keyof R> & R;
+
+/** int64/uint64 as grpc-js returns them with `longs: String`: decimal strings. */
 export type Int64 = string;
-
-export type ContainerState = 'CONTAINER_CREATED' | 'CONTAINER_RUNNING' | 'CONTAINER_EXITED' | 'CONTAINER_UNKNOWN';
-export type PodSandboxState = 'SANDBOX_READY' | 'SANDBOX_NOTREADY';
-export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
-export type Protocol = 'TCP' | 'UDP' | 'SCTP';
-export type ContainerEventType =
-  | 'CONTAINER_CREATED_EVENT'
-  | 'CONTAINER_STARTED_EVENT'
-  | 'CONTAINER_STOPPED_EVENT'
-  | 'CONTAINER_DELETED_EVENT';
-
 export type StringMap = Record<string, string>;
 
-export interface VersionRequest { version?: string }
-export interface VersionResponse { version: string; runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }
+// ------------------------------------------------------------------ enums: names, as `enums: String` decodes them
 
-export interface RuntimeCondition { type: string; status: boolean; reason: string; message: string }
-export interface StatusRequest { verbose?: boolean }
-export interface StatusResponse { status: { conditions: RuntimeCondition[] } | null; info: StringMap }
+export type ContainerState = import('./generated/runtime/v1/ContainerState.js').ContainerState__Output;
+export type PodSandboxState = import('./generated/runtime/v1/PodSandboxState.js').PodSandboxState__Output;
+export type NamespaceMode = import('./generated/runtime/v1/NamespaceMode.js').NamespaceMode__Output;
+export type Protocol = import('./generated/runtime/v1/Protocol.js').Protocol__Output;
+export type ContainerEventType = import('./generated/runtime/v1/ContainerEventType.js').ContainerEventType__Output;
+export type MountPropagation = import('./generated/runtime/v1/MountPropagation.js').MountPropagation__Output;
+export type SecurityProfileType = import('./generated/runtime/v1/SecurityProfile.js')._runtime_v1_SecurityProfile_ProfileType__Output;
+/** KEP-4960 stop signals: `RUNTIME_DEFAULT`, `SIGTERM`, `SIGRTMINPLUS1`, ... */
+export type Signal = import('./generated/runtime/v1/Signal.js').Signal__Output;
 
-export interface DNSConfig { servers?: string[]; searches?: string[]; options?: string[] }
-export interface PortMapping { protocol?: Protocol; containerPort?: number; hostPort?: number; hostIp?: string }
-export type MountPropagation = 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
-export interface Mount { containerPath?: string; hostPath?: string; readonly?: boolean; selinuxRelabel?: boolean; propagation?: MountPropagation | string }
-export interface SELinuxOption { user?: string; role?: string; type?: string; level?: string }
-export type SecurityProfileType = 'RuntimeDefault' | 'Unconfined' | 'Localhost';
-export interface SecurityProfile { profileType?: SecurityProfileType; localhostRef?: string }
-export interface Capability { addCapabilities?: string[]; dropCapabilities?: string[]; addAmbientCapabilities?: string[] }
-export interface HugepageLimit { pageSize: string; limit: Int64 | number }
-export interface Device { containerPath?: string; hostPath?: string; permissions?: string }
-export interface NamespaceOption { network?: NamespaceMode; pid?: NamespaceMode; ipc?: NamespaceMode; targetId?: string }
-export interface Int64Value { value: Int64 | number }
-export interface KeyValue { key: string; value: string }
-export interface ImageSpec { image: string; annotations?: StringMap }
+// ------------------------------------------------------------------ sent: requests and the configs they carry
 
-export interface PodSandboxMetadata { name: string; uid: string; namespace: string; attempt?: number }
+export type ImageSpec = Need<In<'ImageSpec'>, { image: string }>;
+export type PodSandboxMetadata = Need<In<'PodSandboxMetadata'>, { name: string; uid: string; namespace: string }>;
+export type PodSandboxConfig = Need<In<'PodSandboxConfig'>, { metadata: PodSandboxMetadata }>;
+export type ContainerMetadata = Need<In<'ContainerMetadata'>, { name: string }>;
+export type ContainerConfig = Need<In<'ContainerConfig'>, { metadata: ContainerMetadata; image: ImageSpec }>;
+/** Statelet fills every field of these, and reads them back (envs, ContainerStatus.mounts). */
+export type KeyValue = Out<'KeyValue'>;
+export type Mount = Out<'Mount'>;
+export type LinuxPodSandboxConfig = In<'LinuxPodSandboxConfig'>;
+export type LinuxSandboxSecurityContext = In<'LinuxSandboxSecurityContext'>;
+export type LinuxContainerResources = In<'LinuxContainerResources'>;
+export type LinuxContainerSecurityContext = In<'LinuxContainerSecurityContext'>;
+export type NamespaceOption = In<'NamespaceOption'>;
+export type DNSConfig = In<'DNSConfig'>;
+export type PortMapping = In<'PortMapping'>;
+export type Device = In<'Device'>;
+export type HugepageLimit = In<'HugepageLimit'>;
+export type Capability = In<'Capability'>;
+export type SELinuxOption = In<'SELinuxOption'>;
+export type SecurityProfile = In<'SecurityProfile'>;
+export type Int64Value = In<'Int64Value'>;
+export type AuthConfig = In<'AuthConfig'>;
+export type PodSandboxFilter = In<'PodSandboxFilter'>;
+export type ContainerFilter = In<'ContainerFilter'>;
 
-export interface LinuxSandboxSecurityContext {
-  namespaceOptions?: NamespaceOption;
-  runAsUser?: Int64Value;
-  runAsGroup?: Int64Value;
-  readonlyRootfs?: boolean;
-  supplementalGroups?: (Int64 | number)[];
-  privileged?: boolean;
-  selinuxOptions?: SELinuxOption;
-  seccomp?: SecurityProfile;
-  apparmor?: SecurityProfile;
-}
-export interface LinuxPodSandboxConfig {
-  cgroupParent?: string;
-  securityContext?: LinuxSandboxSecurityContext;
-  sysctls?: StringMap;
-  overhead?: LinuxContainerResources;
-  resources?: LinuxContainerResources;
-}
+export type VersionRequest = In<'VersionRequest'>;
+export type StatusRequest = In<'StatusRequest'>;
+export type RunPodSandboxRequest = Need<In<'RunPodSandboxRequest'>, { config: PodSandboxConfig }>;
+export type StopPodSandboxRequest = Need<In<'StopPodSandboxRequest'>, { podSandboxId: string }>;
+export type RemovePodSandboxRequest = Need<In<'RemovePodSandboxRequest'>, { podSandboxId: string }>;
+export type PodSandboxStatusRequest = Need<In<'PodSandboxStatusRequest'>, { podSandboxId: string }>;
+export type ListPodSandboxRequest = In<'ListPodSandboxRequest'>;
+export type CreateContainerRequest = Need<In<'CreateContainerRequest'>, { podSandboxId: string; config: ContainerConfig; sandboxConfig: PodSandboxConfig }>;
+export type StartContainerRequest = Need<In<'StartContainerRequest'>, { containerId: string }>;
+/** The kubelet always sends the grace period; the client derives the call's deadline from it. */
+export type StopContainerRequest = Need<In<'StopContainerRequest'>, { containerId: string; timeout: number }>;
+export type RemoveContainerRequest = Need<In<'RemoveContainerRequest'>, { containerId: string }>;
+export type ListContainersRequest = In<'ListContainersRequest'>;
+export type ContainerStatusRequest = Need<In<'ContainerStatusRequest'>, { containerId: string }>;
+/** timeout in seconds, 0 = none (hooks); the client derives the call's deadline from it. */
+export type ExecSyncRequest = Need<In<'ExecSyncRequest'>, { containerId: string; cmd: string[]; timeout?: number }>;
+export type ReopenContainerLogRequest = Need<In<'ReopenContainerLogRequest'>, { containerId: string }>;
+export type ContainerStatsRequest = Need<In<'ContainerStatsRequest'>, { containerId: string }>;
+/** KEP-1287 in-place resize: the new resources of a running container. */
+export type UpdateContainerResourcesRequest = Need<In<'UpdateContainerResourcesRequest'>, { containerId: string }>;
+export type GetEventsRequest = In<'GetEventsRequest'>;
+export type ListImagesRequest = In<'ListImagesRequest'>;
+export type ImageStatusRequest = Need<In<'ImageStatusRequest'>, { image: ImageSpec }>;
+export type PullImageRequest = Need<In<'PullImageRequest'>, { image: ImageSpec }>;
+export type RemoveImageRequest = Need<In<'RemoveImageRequest'>, { image: ImageSpec }>;
+export type ImageFsInfoRequest = In<'ImageFsInfoRequest'>;
+/** StopPodSandbox's and RemovePodSandbox's request. */
+export type PodSandboxIdRequest = StopPodSandboxRequest & RemovePodSandboxRequest;
+/** The `{ containerId }` requests: StartContainer, RemoveContainer, ReopenContainerLog, ContainerStats. */
+export type ContainerIdRequest = StartContainerRequest & RemoveContainerRequest & ReopenContainerLogRequest & ContainerStatsRequest;
 
-export interface PodSandboxConfig {
-  metadata: PodSandboxMetadata;
-  hostname?: string;
-  logDirectory?: string;
-  dnsConfig?: DNSConfig;
-  portMappings?: PortMapping[];
-  labels?: StringMap;
-  annotations?: StringMap;
-  linux?: LinuxPodSandboxConfig;
-}
+// ------------------------------------------------------------------ received: responses and what they carry
 
-export interface RunPodSandboxRequest { config: PodSandboxConfig; runtimeHandler?: string }
-export interface RunPodSandboxResponse { podSandboxId: string }
-export interface PodSandboxIdRequest { podSandboxId: string }
-export interface PodSandboxStatusRequest { podSandboxId: string; verbose?: boolean }
-
-export interface PodSandboxNetworkStatus { ip: string; additionalIps: { ip: string }[] }
-export interface PodSandboxStatus {
-  id: string;
-  metadata: PodSandboxMetadata | null;
-  state: PodSandboxState;
-  createdAt: Int64;
-  network: PodSandboxNetworkStatus | null;
-  linux: { namespaces: { options: NamespaceOption | null } | null } | null;
-  labels: StringMap;
-  annotations: StringMap;
-  runtimeHandler: string;
-}
-export interface PodSandboxStatusResponse {
-  status: PodSandboxStatus | null;
-  info: StringMap;
-  containersStatuses: ContainerStatus[];
-  timestamp: Int64;
-}
-
-export interface PodSandboxFilter { id?: string; state?: { state: PodSandboxState } | null; labelSelector?: StringMap }
-export interface ListPodSandboxRequest { filter?: PodSandboxFilter | null }
-export interface PodSandbox {
-  id: string;
-  metadata: PodSandboxMetadata | null;
-  state: PodSandboxState;
-  createdAt: Int64;
-  labels: StringMap;
-  annotations: StringMap;
-  runtimeHandler: string;
-}
-export interface ListPodSandboxResponse { items: PodSandbox[] }
-
-export interface LinuxContainerResources {
-  cpuPeriod?: Int64 | number;
-  cpuQuota?: Int64 | number;
-  cpuShares?: Int64 | number;
-  memoryLimitInBytes?: Int64 | number;
-  oomScoreAdj?: Int64 | number;
-  cpusetCpus?: string;
-  cpusetMems?: string;
-  hugepageLimits?: HugepageLimit[];
-  unified?: StringMap;
-  memorySwapLimitInBytes?: Int64 | number;
-}
-export interface LinuxContainerSecurityContext {
-  capabilities?: Capability;
-  privileged?: boolean;
-  namespaceOptions?: NamespaceOption;
-  selinuxOptions?: SELinuxOption;
-  runAsUser?: Int64Value;
-  runAsUsername?: string;
-  readonlyRootfs?: boolean;
-  supplementalGroups?: (Int64 | number)[];
-  /** Deprecated string form ("runtime/default", "localhost/<p>"), still the only one containerd 1.6 reads. */
-  apparmorProfile?: string;
-  noNewPrivs?: boolean;
-  runAsGroup?: Int64Value;
-  maskedPaths?: string[];
-  readonlyPaths?: string[];
-  seccomp?: SecurityProfile;
-  apparmor?: SecurityProfile;
-}
-export interface ContainerMetadata { name: string; attempt?: number }
-
-export interface ContainerConfig {
-  metadata: ContainerMetadata;
-  image: ImageSpec;
-  command?: string[];
-  args?: string[];
-  workingDir?: string;
-  envs?: KeyValue[];
-  mounts?: Mount[];
-  devices?: Device[];
-  labels?: StringMap;
-  annotations?: StringMap;
-  logPath?: string;
-  stdin?: boolean;
-  stdinOnce?: boolean;
-  tty?: boolean;
-  linux?: { resources?: LinuxContainerResources; securityContext?: LinuxContainerSecurityContext };
-}
-
-export interface CreateContainerRequest { podSandboxId: string; config: ContainerConfig; sandboxConfig: PodSandboxConfig }
-export interface CreateContainerResponse { containerId: string }
-export interface ContainerIdRequest { containerId: string }
-export interface StopContainerRequest { containerId: string; timeout: number }
-
-export interface ContainerFilter { id?: string; state?: { state: ContainerState } | null; podSandboxId?: string; labelSelector?: StringMap }
-export interface ListContainersRequest { filter?: ContainerFilter | null }
-export interface Container {
-  id: string;
-  podSandboxId: string;
-  metadata: ContainerMetadata | null;
-  image: ImageSpec | null;
-  imageRef: string;
-  state: ContainerState;
-  createdAt: Int64;
-  labels: StringMap;
-  annotations: StringMap;
-}
-export interface ListContainersResponse { containers: Container[] }
-
-export interface ContainerStatusRequest { containerId: string; verbose?: boolean }
-export interface ContainerStatus {
-  id: string;
-  metadata: ContainerMetadata | null;
-  state: ContainerState;
-  createdAt: Int64;
-  startedAt: Int64;
-  finishedAt: Int64;
-  exitCode: number;
-  image: ImageSpec | null;
-  imageRef: string;
-  reason: string;
-  message: string;
-  labels: StringMap;
-  annotations: StringMap;
-  mounts: Mount[];
-  logPath: string;
-}
-export interface ContainerStatusResponse { status: ContainerStatus | null; info: StringMap }
-
-export interface ExecSyncRequest { containerId: string; cmd: string[]; timeout?: number }
-export interface ExecSyncResponse { stdout: Buffer; stderr: Buffer; exitCode: number }
-
-export interface UInt64Value { value: Int64 }
-export interface ContainerStats {
-  attributes: { id: string; metadata: ContainerMetadata | null; labels: StringMap; annotations: StringMap } | null;
-  cpu: { timestamp: Int64; usageCoreNanoSeconds: UInt64Value | null; usageNanoCores: UInt64Value | null } | null;
-  memory: { timestamp: Int64; workingSetBytes: UInt64Value | null; availableBytes: UInt64Value | null; usageBytes: UInt64Value | null; rssBytes: UInt64Value | null } | null;
-  writableLayer: FilesystemUsage | null;
-}
-export interface ContainerStatsResponse { stats: ContainerStats | null }
-
-export interface ContainerEventResponse {
-  containerId: string;
-  containerEventType: ContainerEventType;
-  createdAt: Int64;
-  podSandboxStatus: PodSandboxStatus | null;
-  containersStatuses: ContainerStatus[];
-}
-
-export interface Image {
-  id: string;
-  repoTags: string[];
-  repoDigests: string[];
-  size: Int64;
-  uid: Int64Value | null;
-  username: string;
-  spec: ImageSpec | null;
-  pinned: boolean;
-}
-export interface ListImagesRequest { filter?: { image?: ImageSpec } | null }
-export interface ListImagesResponse { images: Image[] }
-export interface ImageStatusRequest { image: ImageSpec; verbose?: boolean }
-export interface ImageStatusResponse { image: Image | null; info: StringMap }
-export interface AuthConfig { username?: string; password?: string; auth?: string; serverAddress?: string; identityToken?: string; registryToken?: string }
-export interface PullImageRequest { image: ImageSpec; auth?: AuthConfig; sandboxConfig?: PodSandboxConfig }
-export interface PullImageResponse { imageRef: string }
-export interface RemoveImageRequest { image: ImageSpec }
-export interface FilesystemUsage { timestamp: Int64; fsId: { mountpoint: string } | null; usedBytes: UInt64Value | null; inodesUsed: UInt64Value | null }
-export interface ImageFsInfoResponse { imageFilesystems: FilesystemUsage[]; containerFilesystems: FilesystemUsage[] }
-
-export type Empty = Record<string, never>;
+export type VersionResponse = Out<'VersionResponse'>;
+export type StatusResponse = Out<'StatusResponse'>;
+export type RuntimeCondition = Out<'RuntimeCondition'>;
+export type RunPodSandboxResponse = Out<'RunPodSandboxResponse'>;
+export type StopPodSandboxResponse = Out<'StopPodSandboxResponse'>;
+export type RemovePodSandboxResponse = Out<'RemovePodSandboxResponse'>;
+export type PodSandboxStatusResponse = Out<'PodSandboxStatusResponse'>;
+export type PodSandboxStatus = Out<'PodSandboxStatus'>;
+export type PodSandboxNetworkStatus = Out<'PodSandboxNetworkStatus'>;
+export type ListPodSandboxResponse = Out<'ListPodSandboxResponse'>;
+export type PodSandbox = Out<'PodSandbox'>;
+export type CreateContainerResponse = Out<'CreateContainerResponse'>;
+export type StartContainerResponse = Out<'StartContainerResponse'>;
+export type StopContainerResponse = Out<'StopContainerResponse'>;
+export type RemoveContainerResponse = Out<'RemoveContainerResponse'>;
+export type ListContainersResponse = Out<'ListContainersResponse'>;
+export type Container = Out<'Container'>;
+export type ContainerStatusResponse = Out<'ContainerStatusResponse'>;
+export type ContainerStatus = Out<'ContainerStatus'>;
+/** ContainerStatus.resources: what the container runs with (KEP-1287). */
+export type ContainerResources = Out<'ContainerResources'>;
+export type UpdateContainerResourcesResponse = Out<'UpdateContainerResourcesResponse'>;
+export type ExecSyncResponse = Out<'ExecSyncResponse'>;
+export type ReopenContainerLogResponse = Out<'ReopenContainerLogResponse'>;
+export type ContainerStatsResponse = Out<'ContainerStatsResponse'>;
+export type ContainerStats = Out<'ContainerStats'>;
+export type UInt64Value = Out<'UInt64Value'>;
+export type ContainerEventResponse = Out<'ContainerEventResponse'>;
+export type ListImagesResponse = Out<'ListImagesResponse'>;
+export type ImageStatusResponse = Out<'ImageStatusResponse'>;
+export type Image = Out<'Image'>;
+export type PullImageResponse = Out<'PullImageResponse'>;
+export type RemoveImageResponse = Out<'RemoveImageResponse'>;
+export type FilesystemUsage = Out<'FilesystemUsage'>;
+export type ImageFsInfoResponse = Out<'ImageFsInfoResponse'>;
+/** The empty responses (StopPodSandbox, StartContainer, StopContainer, ...): runtime.v1 `{}` messages. */
+export type Empty = StartContainerResponse;

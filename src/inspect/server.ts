@@ -117,6 +117,8 @@ function defaultStaticDir(): string | undefined {
   return undefined;
 }
 
+const LIVE_MODE = Buffer.from('{"type":"statelet.live"}');
+
 const NOT_BUILT_PAGE = `<!doctype html><meta charset="utf-8"><title>statelet inspector</title>
 <p>The visualizer is not built. Run <code>node visualizer/build.mjs</code> (part of <code>npm run build</code>) and reload.
 The inspection stream is live at <code>/ws</code>.</p>`;
@@ -169,9 +171,11 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
       return;
     }
     if (path === '/') path = '/index.html';
-    if (path === '/replay.json' && replay) {
-      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(replay.length), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
-      res.end(req.method === 'HEAD' ? undefined : replay);
+    if (path === '/replay.json') {
+      // The page asks at start: a recording to replay, or live (the WebSocket).
+      const body = replay ?? LIVE_MODE;
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(body.length), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     const headers: Record<string, string> = {

@@ -11,8 +11,6 @@
 // With none of the flags, `inspect` is undefined and nothing is started: the
 // manager then pays nothing for inspection.
 
-import open from 'open';
-import { WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
 import { InspectionHub } from './hub.js';
 import type { PodStatusMessage } from './protocol.js';
@@ -23,6 +21,7 @@ import {
   startPackageRelay,
   startStatelyBridge,
   startStatelySender,
+  probeWebSocket,
   type PackageRelay,
   type StatelyBridge,
   type StatelySender,
@@ -82,29 +81,13 @@ export interface InspectionContext {
 /** Opens a URL with the platform's opener; a machine without one gets a line saying so. */
 export async function openInBrowser(url: string, log: (m: string) => void): Promise<void> {
   try {
+    // Loaded only when a browser is to be opened: most runs never do.
+    const { default: open } = await import('open');
     const child = await open(url);
     child.once('error', (err) => log(`could not open a browser (${err.message}); open ${url} yourself`));
   } catch (err) {
     log(`could not open a browser (${(err as Error).message}); open ${url} yourself`);
   }
-}
-
-/** Resolves undefined once a WebSocket handshake with `url` succeeds, else the reason it failed. */
-function reachable(url: string, timeoutMs = 2000): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(url, { handshakeTimeout: timeoutMs });
-    } catch (err) {
-      resolve((err as Error).message);
-      return;
-    }
-    ws.once('open', () => {
-      ws.close();
-      resolve(undefined);
-    });
-    ws.once('error', (err) => resolve(err.message || String(err)));
-  });
 }
 
 export async function startInspection(opts: InspectionOptions, ctx: InspectionContext): Promise<InspectionSession> {
@@ -158,14 +141,14 @@ export async function startInspection(opts: InspectionOptions, ctx: InspectionCo
       if (opts.open !== false) await openUrl(bridge.url);
     }
     if (opts.statelyUrl !== undefined) {
-      const why = await reachable(opts.statelyUrl);
+      const why = await probeWebSocket(opts.statelyUrl);
       if (why) {
         log(
           `warning: no Stately inspector server answers at ${opts.statelyUrl} (${why}); ` +
-            `@statelyai/inspect's createWebSocketInspector retries every 5 s and keeps the last 200 events until then`,
+            `trying again every 5 s, then sending the live actors`,
         );
       }
-      const sender = startStatelySender(opts.statelyUrl);
+      const sender = await startStatelySender(opts.statelyUrl, { reachable: !why, log });
       session.statelySender = sender;
       sinks.push(sender.inspect);
       closers.push(() => sender.close());

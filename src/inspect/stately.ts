@@ -22,7 +22,7 @@ import { createServer as createNetServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocket as WsClient, WebSocketServer, type WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
 import type { InspectionHub } from './hub.js';
 import { loopbackHostHeader, sameOrigin } from './server.js';
@@ -251,17 +251,89 @@ export interface StatelySender {
   close(): Promise<void>;
 }
 
+/** Resolves undefined once a WebSocket handshake with `url` succeeds, else the reason it failed. */
+export function probeWebSocket(url: string, timeoutMs = 2000): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    let ws: WebSocket;
+    try {
+      ws = new WsClient(url, { handshakeTimeout: timeoutMs });
+    } catch (err) {
+      resolve((err as Error).message);
+      return;
+    }
+    ws.once('open', () => {
+      ws.close();
+      resolve(undefined);
+    });
+    ws.once('error', (err) => resolve(err.message || String(err)));
+  });
+}
+
+export interface StatelySenderOptions {
+  /** Whether the server answered already (else it is polled until it does). Default: probe it. */
+  reachable?: boolean;
+  /** How often an unreachable server is tried again. Default 5 s (the package's own retry period). */
+  retryMs?: number;
+  log?: (msg: string) => void;
+}
+
 /**
  * Sends every actor to an inspector server that is already running
  * (`--stately-url ws://host:port`), through @statelyai/inspect's own
  * `createWebSocketInspector`, so the stream is the package's own format.
+ *
+ * The package's socket retries a failed connection every 5 s for ever, even
+ * after stop(), which would keep this process alive when the server never
+ * came up. So it is created only once the server answers: until then
+ * statelet tries the server itself (on a timer that does not hold the
+ * process), keeps every actor announcement and the last 200 other events (the
+ * package's own bound), and hands the live actors over first.
  */
-export function startStatelySender(url: string): StatelySender {
-  const inspector = createWebSocketInspector({ url });
+export async function startStatelySender(url: string, opts: StatelySenderOptions = {}): Promise<StatelySender> {
+  const retryMs = opts.retryMs ?? 5000;
+  let inspector: ReturnType<typeof createWebSocketInspector> | undefined;
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+  const actors: InspectionEvent[] = [];
+  const others: InspectionEvent[] = [];
+  const begin = (): void => {
+    inspector = createWebSocketInspector({ url });
+    for (const ev of actors) {
+      const snap = (ev.actorRef as { getSnapshot?: () => { status?: string } }).getSnapshot?.();
+      if (snap?.status === 'active') inspector.inspect.next?.(ev);
+    }
+    for (const ev of others) inspector.inspect.next?.(ev);
+    actors.length = 0;
+    others.length = 0;
+  };
+  const retry = (): void => {
+    timer = setTimeout(() => {
+      void probeWebSocket(url).then((why) => {
+        if (closed) return;
+        if (why) return retry();
+        opts.log?.(`stately inspector: ${url} answers now; sending the live actors`);
+        begin();
+      });
+    }, retryMs);
+    timer.unref();
+  };
+  const reachable = opts.reachable ?? (await probeWebSocket(url)) === undefined;
+  if (reachable) begin();
+  else retry();
   return {
     url,
-    inspect: (ev) => inspector.inspect.next?.(ev),
+    inspect: (ev) => {
+      if (inspector) return inspector.inspect.next?.(ev);
+      if (ev.type === '@xstate.actor') actors.push(ev);
+      else {
+        others.push(ev);
+        if (others.length > 200) others.shift();
+      }
+    },
     async close() {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      if (!inspector) return;
       // The package converts each event on a zero-delay timer (its idleCallback
       // under Node): let the ones already queued run before the socket closes.
       await new Promise((r) => setTimeout(r, 20));
@@ -329,7 +401,8 @@ export async function startPackageRelay(opts: { port?: number; inspectorUrl?: st
     `warning: --stately with --inspect-allow-remote runs @statelyai/inspect's own server on port ${port} of every interface, ` +
       `without Host or Origin checks: anyone who can reach it reads every actor's context (manifests, environment values).`,
   );
-  const sender = startStatelySender(`ws://127.0.0.1:${port}`);
+  // The package's server is listening by now (its listen() binds before any connection is made).
+  const sender = await startStatelySender(`ws://127.0.0.1:${port}`, { reachable: true });
   return {
     // The package's page connects back to ws://localhost:<port>.
     url: `http://localhost:${port}/`,

@@ -72,6 +72,8 @@ export interface LogRow {
   /** State value after the step, as `a.b`. */
   valueText: string;
   replay?: boolean;
+  /** A replayed step: recorded states, chart path inferred between them. */
+  inferred?: boolean;
 }
 
 export interface Segment {
@@ -84,7 +86,7 @@ export interface Segment {
 
 export interface Marker {
   time: number;
-  kind: 'start' | 'exit' | 'backoff';
+  kind: 'start' | 'exit' | 'backoff' | 'probe';
   label: string;
   /** For exits: the instance's exit code. */
   exitCode?: number;
@@ -121,11 +123,53 @@ export interface TreeNode {
   children: TreeNode[];
 }
 
+/** A pod as the actor list shows it: from `@statelet.podStatus` when the server sends it, else from the actor. */
+export interface PodView {
+  sessionId: string;
+  name: string;
+  /** '' when unknown (an actor id without `<namespace>/`). */
+  namespace: string;
+  uid?: string;
+  /** v1 PodStatus phase, when known. */
+  phase?: string;
+  /** Sum of the containers' restart counts (kubectl's RESTARTS). */
+  restarts: number;
+  /** Ready containers / containers, when the status is known (`2/3`). */
+  ready?: string;
+  /** The last v1 PodStatus received. */
+  status?: Record<string, unknown>;
+  /** When that status was received (server epoch ms). */
+  statusTime?: number;
+}
+
+export interface TreeFilter {
+  /** Substring of a pod's or container's name (case-insensitive). */
+  name?: string;
+  /** Exact namespace; '' or undefined: all. */
+  namespace?: string;
+  /** Substring of a state value, kubelet reason or pod phase (case-insensitive). */
+  state?: string;
+  /** Also list calls (CRI requests, hooks). Default true. */
+  calls?: boolean;
+  /** An ended actor that stays listed (the selection; see tree()). */
+  keep?: string;
+}
+
+export interface TreeGroup {
+  /** '' for roots without a namespace. */
+  namespace: string;
+  nodes: TreeNode[];
+  /** Pods in the namespace before filtering. */
+  total: number;
+}
+
 export interface Change {
   reset?: boolean;
   tree?: boolean;
   machines?: boolean;
   log?: boolean;
+  /** A pod's status (phase, restarts) changed. */
+  pods?: boolean;
   actors: Set<string>;
 }
 
@@ -163,7 +207,15 @@ export class InspectorModel {
   log: LogRow[] = [];
   /** serverTime − localTime, from the hello message. */
   serverOffset = 0;
+  /** A fixed "now" (server epoch ms): a replay's scrubber position. */
+  nowOverride: number | undefined;
   synced = false;
+  /** Latest `@statelet.podStatus` per pod actor. */
+  readonly podStatuses = new Map<string, { uid: string; name: string; namespace: string; time: number; status: Record<string, unknown> }>();
+  /** Children per parent session id. */
+  private readonly kids = new Map<string, Set<string>>();
+  /** When a probe failure was last marked, per actor and probe. */
+  private probeLast = new Map<string, number>();
   private stateIndexes = new Map<string, Map<string, StateNodeJSON>>();
   private containerLikeMachines = new Map<string, boolean>();
   private replayValues: Array<[string, unknown, number]> = [];
@@ -184,11 +236,26 @@ export class InspectorModel {
     this.replayValues = [];
     this.exitKeys.clear();
     this.statusMachines.clear();
+    this.podStatuses.clear();
+    this.kids.clear();
+    this.probeLast.clear();
     this.synced = false;
   }
 
   serverNow(localNow: number = Date.now()): number {
-    return localNow + this.serverOffset;
+    return this.nowOverride ?? localNow + this.serverOffset;
+  }
+
+  private link(a: ActorView): void {
+    if (!a.parentId) return;
+    let set = this.kids.get(a.parentId);
+    if (!set) this.kids.set(a.parentId, (set = new Set()));
+    set.add(a.sessionId);
+  }
+
+  /** Session ids of an actor's children (any order). */
+  childrenOf(sessionId: string): string[] {
+    return [...(this.kids.get(sessionId) ?? [])].filter((id) => this.actors.has(id));
   }
 
   /** Applies one message (parsed JSON). Unknown or malformed messages are ignored. */
@@ -251,6 +318,7 @@ export class InspectorModel {
           updatedAt: now,
         };
         this.actors.set(a.sessionId, a);
+        this.link(a);
         if (this.synced) {
           this.noteValue(a.sessionId, a.value, createdAt);
           this.noteContext(a.sessionId, createdAt);
@@ -280,8 +348,51 @@ export class InspectorModel {
       case '@xstate.event': {
         if (typeof msg.sessionId !== 'string') break;
         const a = this.actors.get(msg.sessionId);
-        const ev = msg.event as { type?: unknown } | undefined;
+        const ev = msg.event as { type?: unknown; probe?: unknown; result?: unknown; at?: unknown } | undefined;
         if (a && typeof ev?.type === 'string') a.lastEvent = ev.type;
+        // Probe failures reaching a container (statelet's probe → container contract): each
+        // failed attempt's Unhealthy record (the kubelet's event), or a published failure
+        // `{ probe, result: 'failure', at }`. One attempt gives one marker.
+        if (a && ev && typeof ev.probe === 'string' && this.isContainerLike(a.sessionId)) {
+          const rec = (ev as { event?: { reason?: unknown; message?: unknown } }).event;
+          const evAt = num(ev.at);
+          let label: string | undefined;
+          let at = num(msg.createdAt) ?? now;
+          if (rec && rec.reason === 'Unhealthy') label = String(rec.message ?? `${ev.probe} probe failed`).split(':')[0];
+          else if (ev.result === 'failure') {
+            label = `${ev.probe} probe failed`;
+            if (evAt !== undefined && evAt >= PLAUSIBLE_EPOCH_MS) at = evAt;
+          }
+          if (label) {
+            const last = this.probeLast.get(`${a.sessionId}\u0000${ev.probe}`);
+            if (last === undefined || Math.abs(at - last) > 250) {
+              this.probeLast.set(`${a.sessionId}\u0000${ev.probe}`, at);
+              this.pushMarker(this.timeline(a.sessionId), { time: at, kind: 'probe', label });
+              change.actors.add(a.sessionId);
+            }
+          }
+        }
+        break;
+      }
+      case '@statelet.podStatus': {
+        if (typeof msg.sessionId !== 'string' || !msg.status || typeof msg.status !== 'object') break;
+        this.podStatuses.set(msg.sessionId, {
+          uid: String(msg.uid ?? ''),
+          name: String(msg.name ?? ''),
+          namespace: String(msg.namespace ?? ''),
+          time: num(msg.time) ?? now,
+          status: msg.status as Record<string, unknown>,
+        });
+        change.actors.add(msg.sessionId);
+        change.pods = true;
+        break;
+      }
+      case '@statelet.marker': {
+        if (typeof msg.sessionId !== 'string' || !this.actors.has(msg.sessionId)) break;
+        const kind = msg.kind === 'probe' || msg.kind === 'exit' || msg.kind === 'start' || msg.kind === 'backoff' ? msg.kind : undefined;
+        if (!kind) break;
+        this.pushMarker(this.timeline(msg.sessionId), { time: num(msg.time) ?? now, kind, label: String(msg.label ?? kind) });
+        change.actors.add(msg.sessionId);
         break;
       }
       case '@statelet.transition': {
@@ -317,6 +428,115 @@ export class InspectorModel {
     return a;
   }
 
+  // ---- pods ----
+
+  /** The root of an actor's tree (its pod). */
+  rootOf(sessionId: string): string {
+    let root = sessionId;
+    for (let p = this.actors.get(root)?.parentId; p && this.actors.has(p); p = this.actors.get(p)?.parentId) root = p;
+    return root;
+  }
+
+  /** What the actor list shows for a root actor: name, namespace, phase, restarts. */
+  podView(sessionId: string): PodView {
+    const a = this.actors.get(sessionId);
+    const ps = this.podStatuses.get(sessionId);
+    let name = ps?.name || '';
+    let namespace = ps?.namespace ?? '';
+    if (!ps && a) {
+      // statelet names pod actors `<namespace>/<name>`.
+      const m = /^([^/]+)\/(.+)$/.exec(a.actorId);
+      if (m) [namespace, name] = [m[1]!, m[2]!];
+    }
+    if (!name) name = a ? this.label(sessionId) : sessionId;
+    const view: PodView = { sessionId, name, namespace, restarts: 0 };
+    const status = ps?.status;
+    if (status) {
+      view.uid = ps.uid;
+      view.status = status;
+      view.statusTime = ps.time;
+      if (typeof status.phase === 'string') view.phase = status.phase;
+      let ready = 0;
+      let total = 0;
+      for (const k of ['initContainerStatuses', 'containerStatuses']) {
+        const list = status[k];
+        if (!Array.isArray(list)) continue;
+        for (const c of list as Array<Record<string, unknown>>) {
+          view.restarts += num(c.restartCount) ?? 0;
+          if (k === 'containerStatuses') {
+            total++;
+            if (c.ready === true) ready++;
+          }
+        }
+      }
+      view.ready = `${ready}/${total}`;
+    } else {
+      for (const id of this.childrenOf(sessionId)) {
+        const ctx = this.actors.get(id)?.context as Record<string, unknown> | undefined;
+        view.restarts += num(ctx?.restartCount) ?? 0;
+      }
+    }
+    return view;
+  }
+
+  /** Lower-cased words a state filter matches for an actor: its state value, kubelet reason and status, and a pod's phase. */
+  stateText(sessionId: string): string {
+    const a = this.actors.get(sessionId);
+    if (!a) return '';
+    const parts = [stateValueToString(a.value), a.status];
+    if (a.machineId) {
+      const { reason, status } = this.classify(sessionId);
+      if (reason) parts.push(reason);
+      if (status) parts.push(status);
+    }
+    const phase = this.podStatuses.get(sessionId)?.status.phase;
+    if (typeof phase === 'string') parts.push(phase);
+    return parts.join(' ').toLowerCase();
+  }
+
+  /**
+   * The actor list at node scale: roots (pods) grouped by namespace, their
+   * containers under them, filtered by name, namespace and state. A pod is
+   * listed when it matches, or when one of its descendants does (then only the
+   * matching ones are listed under it).
+   */
+  groupedTree(filter: TreeFilter = {}): TreeGroup[] {
+    const name = filter.name?.trim().toLowerCase() ?? '';
+    const state = filter.state?.trim().toLowerCase() ?? '';
+    const calls = filter.calls ?? true;
+    type Match = (id: string, root: boolean) => boolean;
+    const tests: Match[] = [];
+    if (name) {
+      tests.push((id, root) => this.label(id).toLowerCase().includes(name) || (root && this.podView(id).name.toLowerCase().includes(name)));
+    }
+    if (state) tests.push((id) => this.stateText(id).includes(state));
+    const anywhere = (n: TreeNode, t: Match, root: boolean): boolean => t(n.actor.sessionId, root) || n.children.some((c) => anywhere(c, t, false));
+    // A test an actor passes itself no longer restricts what is listed under it
+    // (`web-1` + `CrashLoopBackOff`: that pod, with its containers in the back-off).
+    const prune = (n: TreeNode, root: boolean, restricting: Match[]): TreeNode | undefined => {
+      if (!n.actor.machineId && !calls) return undefined;
+      if (!restricting.every((t) => anywhere(n, t, root))) return undefined;
+      const still = restricting.filter((t) => !t(n.actor.sessionId, root));
+      const children: TreeNode[] = [];
+      for (const c of n.children) {
+        const k = prune(c, false, still);
+        if (k) children.push(k);
+      }
+      return { actor: n.actor, children };
+    };
+    const groups = new Map<string, TreeGroup>();
+    for (const r of this.tree({ keep: filter.keep })) {
+      const ns = this.podView(r.actor.sessionId).namespace;
+      let g = groups.get(ns);
+      if (!g) groups.set(ns, (g = { namespace: ns, nodes: [], total: 0 }));
+      g.total++;
+      if (filter.namespace && ns !== filter.namespace) continue;
+      const kept = prune(r, true, tests);
+      if (kept) g.nodes.push(kept);
+    }
+    return [...groups.values()].sort((x, y) => x.namespace.localeCompare(y.namespace));
+  }
+
   private addTransition(m: TransitionMessage): void {
     const time = num(m.time) ?? this.serverNow();
     const valueText = stateValueToString(m.value);
@@ -329,6 +549,7 @@ export class InspectorModel {
       status: typeof m.status === 'string' ? m.status : 'active',
       valueText,
       replay: m.replay || undefined,
+      inferred: m.inferred || undefined,
     };
     const rows: LogRow[] = [];
     m.transitions.forEach((t, i) => {
@@ -592,15 +813,20 @@ export class InspectorModel {
   /** Container-like actors in the tree of the selected actor (pod), or the selection itself. */
   timelineActors(selected: string | undefined): string[] {
     if (!selected || !this.actors.has(selected)) return [];
-    let root = selected;
-    for (let p = this.actors.get(root)?.parentId; p && this.actors.has(p); p = this.actors.get(p)?.parentId) root = p;
+    const root = this.rootOf(selected);
+    // Every container of the pod: the live one per name (a replaced instance only while selected).
+    const newest = this.newestById();
     const out: string[] = [];
-    const visit = (n: TreeNode): void => {
-      if (this.isContainerLike(n.actor.sessionId)) out.push(n.actor.sessionId);
-      n.children.forEach(visit);
+    const visit = (id: string): void => {
+      const a = this.actors.get(id);
+      if (!a) return;
+      if (a.status !== 'active' && id !== selected && (!a.machineId || this.superseded(a, newest))) return;
+      if (this.isContainerLike(id)) out.push(id);
+      const kids = this.childrenOf(id).map((k) => this.actors.get(k)!);
+      kids.sort((x, y) => x.createdAt - y.createdAt || x.order - y.order);
+      for (const k of kids) visit(k.sessionId);
     };
-    const node = this.tree().find((n) => n.actor.sessionId === root);
-    if (node) visit(node);
+    visit(root);
     return out.length ? out : [selected];
   }
 
@@ -684,6 +910,10 @@ export class InspectorModel {
         this.actors.delete(a.sessionId);
         this.timelines.delete(a.sessionId);
         this.exitKeys.delete(a.sessionId);
+        for (const k of this.probeLast.keys()) if (k.startsWith(`${a.sessionId}\u0000`)) this.probeLast.delete(k);
+        this.podStatuses.delete(a.sessionId);
+        if (a.parentId) this.kids.get(a.parentId)?.delete(a.sessionId);
+        this.kids.delete(a.sessionId);
         removed = true;
       }
     }

@@ -2,7 +2,7 @@
 // (and `kubectl apply --validate=strict`) does it: every field must be declared
 // in the schema, and each value must have its declared kind. The schema is the
 // generated one (from kubernetes-types) plus the fields added since that
-// package's release, up to Kubernetes 1.34.
+// package's release, up to Kubernetes 1.36.
 import { POD_SCHEMA_GENERATED } from './pod-schema.generated.js';
 import type { FieldError } from './manifest.js';
 
@@ -10,13 +10,15 @@ type Schema = Record<string, Record<string, string>>;
 
 /**
  * Fields newer than the generated schema (kubernetes-types 1.30), from
- * staging/src/k8s.io/api/core/v1/types.go at release-1.34. 'any' is a value
+ * staging/src/k8s.io/api/core/v1/types.go (release-1.34; the restart rules as of 1.36). 'any' is a value
  * not walked further (its use is rejected by validation anyway).
  */
 const ADDED_SINCE_1_30: Schema = {
   PodSpec: { resources: 'ResourceRequirements' /* 1.32 */, hostnameOverride: 'string' /* 1.34 */ },
-  Container: { restartPolicyRules: '[]any' /* 1.34 */ },
-  EphemeralContainer: { restartPolicyRules: '[]any' /* 1.34 */ },
+  Container: { restartPolicyRules: '[]ContainerRestartRule' /* 1.34 */ },
+  EphemeralContainer: { restartPolicyRules: '[]ContainerRestartRule' /* 1.34; rejected by validation */ },
+  ContainerRestartRule: { action: 'string', exitCodes: 'ContainerRestartRuleOnExitCodes' },
+  ContainerRestartRuleOnExitCodes: { operator: 'string', values: '[]int' },
   Lifecycle: { stopSignal: 'string' /* 1.33 */ },
   EnvVarSource: { fileKeyRef: 'any' /* 1.34 */ },
   Volume: { image: 'ImageVolumeSource' /* 1.31 */ },

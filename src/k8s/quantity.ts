@@ -84,8 +84,12 @@ export class Quantity {
     return this.nanos === other.nanos ? 0 : this.nanos > other.nanos ? 1 : -1;
   }
 
+  /** The sum; written in binary units (Ki..Ei) when both terms were, as Quantity.Add keeps the format. */
   add(other: Quantity): Quantity {
-    return new Quantity(this.nanos + other.nanos, '');
+    if (other.nanos === 0n) return this;
+    if (this.nanos === 0n) return other;
+    const sum = this.nanos + other.nanos;
+    return new Quantity(sum, isBinary(this.text) && isBinary(other.text) ? formatBinary(sum) : '');
   }
 
   /** Value(): whole units, rounded up (so 0.5 is 1 and 100m of memory is 1 byte). */
@@ -114,6 +118,20 @@ function numberText(n: number): string {
   if (!Number.isFinite(n)) return '';
   // JSON numbers unmarshal through the same parser as strings.
   return Number.isInteger(n) ? BigInt(n).toString() : String(n).replace(/e\+?/, 'e');
+}
+
+const isBinary = (text: string): boolean => /[KMGTPE]i$/.test(text);
+
+function formatBinary(n: bigint): string {
+  if (n % NANO !== 0n) return formatNanos(n);
+  let v = n / NANO;
+  const units = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+  let i = 0;
+  while (i < units.length - 1 && v !== 0n && v % 1024n === 0n) {
+    v /= 1024n;
+    i++;
+  }
+  return `${v}${units[i]}`;
 }
 
 function formatNanos(n: bigint): string {

@@ -12,6 +12,7 @@ import { hostNodeInfo, type NodeInfo } from './node.js';
 import { generateLinuxContainerResources, generateSandboxResources } from './resources.js';
 import { kernelHostname, podDNSConfig, portMappings, readHostResolvConf, type ResolvConf } from './sandbox.js';
 import { containerSecurityContext, sandboxSecurityContext } from './security.js';
+import { containerConfigStopSignal } from './stop-signal.js';
 
 export { expandVars };
 
@@ -102,5 +103,8 @@ export function generateContainerConfig(
       },
     },
   };
+  // KEP-4960: lifecycle.stopSignal (validation lets it through only with ContainerStopSignals on).
+  const stopSignal = containerConfigStopSignal(container);
+  if (stopSignal) config.stopSignal = stopSignal;
   return config;
 }

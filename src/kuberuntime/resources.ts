@@ -161,3 +161,91 @@ export function containerResourceValue(pod: Pod, container: Container, resource:
   if (name === 'cpu') return String(Math.ceil(q.milliValue() / one.milliValue()));
   return String(Math.ceil(q.value() / one.value()));
 }
+
+// ---------------------------------------------------------------------------
+// In-place resize (KEP-1287): what the runtime reports back, as the kubelet reads it
+// (kuberuntime_container.go toKubeContainerStatus, helpers_linux.go quotaToMilliCPU and
+// sharesToMilliCPU, kubelet_pods.go convertToAPIContainerStatuses'
+// convertContainerStatusResources).
+
+/** quotaToMilliCPU: -1 (no limit) stays -1; no period means no limit to report. */
+export function quotaToMilliCPU(quota: number, period: number): number {
+  if (quota === -1) return -1;
+  if (period <= 0) return 0;
+  return Math.trunc((quota * 1000) / period);
+}
+
+/** sharesToMilliCPU: the minimum 2 shares (a request below 2m, or none) reads as 0. */
+export function sharesToMilliCPU(shares: number): number {
+  return shares > MIN_SHARES ? Math.ceil((shares * 1000) / SHARES_PER_CPU) : 0;
+}
+
+/** resource.NewMilliQuantity(m, DecimalSI).String(): `500m`, `1`, `1500m`. */
+export function milliCPUString(milli: number): string {
+  return milli % 1000 === 0 ? String(milli / 1000) : `${milli}m`;
+}
+
+/** resource.NewQuantity(b, BinarySI).String(): `128Mi`, `1Gi`, `1000` (bytes that are no power-of-1024 multiple). */
+export function bytesBinaryString(bytes: number): string {
+  const units = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
+  let v = bytes;
+  let i = 0;
+  while (i < units.length - 1 && v !== 0 && v % 1024 === 0) {
+    v /= 1024;
+    i++;
+  }
+  return `${v}${units[i]}`;
+}
+
+/** A CRI LinuxContainerResources as received (int64 fields as decimal strings) or as sent (numbers). */
+export type RuntimeLinuxResources = { cpuPeriod?: unknown; cpuQuota?: unknown; cpuShares?: unknown; memoryLimitInBytes?: unknown } | null | undefined;
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : 0);
+
+/** toKubeContainerStatus: the cpu limit (quota/period), cpu request (shares) and memory limit the runtime reports, as quantities. */
+export function runtimeResourceValues(linux: RuntimeLinuxResources): { cpuLimit?: string; cpuRequest?: string; memoryLimit?: string } {
+  if (!linux) return {};
+  const out: { cpuLimit?: string; cpuRequest?: string; memoryLimit?: string } = {};
+  if (num(linux.cpuPeriod) > 0) {
+    const milli = quotaToMilliCPU(num(linux.cpuQuota), num(linux.cpuPeriod));
+    if (milli > 0) out.cpuLimit = milliCPUString(milli);
+  }
+  if (num(linux.cpuShares) > 0) {
+    const milli = sharesToMilliCPU(num(linux.cpuShares));
+    if (milli > 0) out.cpuRequest = milliCPUString(milli);
+  }
+  if (num(linux.memoryLimitInBytes) > 0) out.memoryLimit = bytesBinaryString(num(linux.memoryLimitInBytes));
+  return out;
+}
+
+/**
+ * containerStatuses[].resources: for each allocated list (the spec's resources, which a static
+ * pod's kubelet admits as they are), cpu and the memory limit as the runtime reports them when
+ * it does, everything else (and anything the runtime does not report) as allocated. Undefined
+ * for a container without requests or limits.
+ */
+export function containerStatusResources(allocated: Container['resources'], runtime?: RuntimeLinuxResources): Container['resources'] | undefined {
+  const limits = allocated?.limits && Object.keys(allocated.limits).length ? allocated.limits : undefined;
+  const requests = allocated?.requests && Object.keys(allocated.requests).length ? allocated.requests : undefined;
+  if (!limits && !requests) return undefined;
+  const actual = runtimeResourceValues(runtime);
+  const out: NonNullable<Container['resources']> = {};
+  if (limits) {
+    const l: ResourceList = { ...limits };
+    if (actual.cpuLimit !== undefined) l['cpu'] = actual.cpuLimit;
+    if (actual.memoryLimit !== undefined) l['memory'] = actual.memoryLimit;
+    out.limits = l;
+  }
+  if (requests) {
+    const r: ResourceList = { ...requests };
+    if (actual.cpuRequest !== undefined) r['cpu'] = actual.cpuRequest;
+    out.requests = r;
+  }
+  return out;
+}
+
+/** containerStatuses[].allocatedResources: the allocated requests (KEP-1287 reports requests only). */
+export function allocatedResources(container: Pick<Container, 'resources'>): ResourceList | undefined {
+  const r = container.resources?.requests;
+  return r && Object.keys(r).length ? { ...r } : undefined;
+}

@@ -20,6 +20,11 @@ export interface FaultRule {
   delayMs?: number;
   /** Never answer; the call ends when the client cancels or its deadline passes. */
   hang?: boolean;
+  /**
+   * StartContainer only: leave the container as containerd leaves a failed start (EXITED,
+   * exit 128, StartError) instead of untouched (CREATED).
+   */
+  leaveExited?: boolean;
 }
 
 export interface FaultController {
@@ -89,6 +94,10 @@ export function validateFaultRule(raw: unknown, where = 'fault'): FaultRule {
     if (typeof r.hang !== 'boolean') throw new Error(`${where}.hang: must be true or false`);
     out.hang = r.hang;
   }
+  if (r.leaveExited !== undefined) {
+    if (typeof r.leaveExited !== 'boolean') throw new Error(`${where}.leaveExited: must be true or false`);
+    out.leaveExited = r.leaveExited;
+  }
   if (out.code === undefined && out.delayMs === undefined && !out.hang) {
     throw new Error(`${where}: needs at least one of code, delayMs, hang`);
   }
@@ -133,6 +142,7 @@ export interface FaultHit {
   hang: boolean;
   code?: number;
   message: string;
+  leaveExited: boolean;
 }
 
 export class FaultEngine implements FaultController {
@@ -188,6 +198,7 @@ export class FaultEngine implements FaultController {
         id: r.id,
         delayMs: rule.delayMs ?? 0,
         hang: rule.hang === true,
+        leaveExited: rule.leaveExited === true,
         code: r.code,
         message: rule.message ?? `injected fault ${r.id} (${method})`,
       };

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
-import { hostname as osHostname } from 'node:os';
+import { constants as osConstants, hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { status as Grpc } from '@grpc/grpc-js';
 import type * as cri from '../cri/types.js';
@@ -51,7 +51,8 @@ export interface SandboxRec {
   logDirectory: string;
   hostname: string;
   runtimeHandler: string;
-  namespaceOptions: cri.NamespaceOption | null;
+  /** As decoded from the request (every field present); reported back in PodSandboxStatus. */
+  namespaceOptions: cri.Out<'NamespaceOption'> | null;
 }
 
 export interface ContainerRec {
@@ -89,6 +90,13 @@ export interface ContainerRec {
   pidStartTime: string;
   /** Raw output files under <stateDir>/io being tailed, and how far they have been copied to the log. */
   io: { stdout: number; stderr: number } | null;
+  /**
+   * KEP-1287: the resources as CreateContainer and then UpdateContainerResources set them. Reported in
+   * ContainerStatus, never enforced: the embedded runtime has no cgroups. Absent in older state files.
+   */
+  resources?: cri.Out<'LinuxContainerResources'> | null;
+  /** KEP-4960: ContainerConfig.stop_signal (`RUNTIME_DEFAULT` when unset); sent by StopContainer instead of SIGTERM. */
+  stopSignal?: cri.Signal;
 }
 
 interface SandboxRt {
@@ -143,7 +151,24 @@ function newId(): string {
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
 const copyMap = (m: unknown): StrMap => ({ ...((m as StrMap | null | undefined) ?? {}) });
 
-function killGroup(pid: number, sig: NodeJS.Signals): boolean {
+/**
+ * The number of a CRI stop signal, as moby/sys/signal maps the names on Linux (glibc's
+ * SIGRTMIN is 34 and SIGRTMAX 64); SIGTERM for RUNTIME_DEFAULT or an unknown name.
+ */
+export function stopSignalNumber(signal: string | undefined): number {
+  const sigs = osConstants.signals as Record<string, number | undefined>;
+  if (!signal || signal === 'RUNTIME_DEFAULT') return sigs['SIGTERM'] ?? 15;
+  const rt = /^SIGRT(MIN|MAX)(?:(PLUS|MINUS)(\d+))?$/.exec(signal);
+  if (rt) {
+    const base = rt[1] === 'MIN' ? 34 : 64;
+    const n = Number(rt[3] ?? 0);
+    return rt[2] === 'MINUS' ? base - n : base + n;
+  }
+  const alias: Record<string, string> = { SIGCLD: 'SIGCHLD', SIGPOLL: 'SIGIO', SIGIOT: 'SIGABRT' };
+  return sigs[signal] ?? sigs[alias[signal] ?? ''] ?? sigs['SIGTERM'] ?? 15;
+}
+
+function killGroup(pid: number, sig: NodeJS.Signals | number): boolean {
   if (!(pid > 0)) return false;
   try {
     process.kill(-pid, sig);
@@ -701,6 +726,8 @@ export class RuntimeCore {
       pid: 0,
       pidStartTime: '',
       io: null,
+      resources: (config.linux?.resources as cri.Out<'LinuxContainerResources'> | null | undefined) ?? null,
+      stopSignal: (str(config.stopSignal) || 'RUNTIME_DEFAULT') as cri.Signal,
     };
     const c = this.newRt(rec);
     this.containers.set(id, c);
@@ -760,6 +787,21 @@ export class RuntimeCore {
       o.gid = rec.gid ?? 0;
     } else if (rec.gid !== null && rec.gid !== process.getgid?.()) o.gid = rec.gid;
     return o;
+  }
+
+  /**
+   * An injected StartContainer failure leaves the container as a real one does on
+   * containerd: EXITED, exit 128, reason StartError (faults are meant to look real).
+   */
+  failStartByFault(id: string, message: string): void {
+    const c = this.containers.get(id);
+    if (!c || c.rec.state !== 'CONTAINER_CREATED') return;
+    c.rec.state = 'CONTAINER_EXITED';
+    c.rec.finishedAt = nowNs().toString();
+    c.rec.exitCode = START_ERROR_EXIT_CODE;
+    c.rec.reason = 'StartError';
+    c.rec.message = message;
+    c.exitHandled = true;
   }
 
   async startContainer(id: string): Promise<void> {
@@ -911,7 +953,7 @@ export class RuntimeCore {
       killGroup(c.rec.pid, 'SIGKILL');
     };
     if (timeoutSec > 0) {
-      killGroup(c.rec.pid, 'SIGTERM');
+      killGroup(c.rec.pid, stopSignalNumber(c.rec.stopSignal));
       timer = setTimeout(kill, timeoutSec * 1000);
     } else kill();
     try {
@@ -978,7 +1020,27 @@ export class RuntimeCore {
       annotations: r.annotations,
       mounts: r.mounts,
       logPath: r.logPath,
+      resources: r.resources ? { linux: r.resources } : null,
+      // The effective stop signal: the config's, else SIGTERM (no image here has a STOPSIGNAL).
+      stopSignal: r.stopSignal && r.stopSignal !== 'RUNTIME_DEFAULT' ? r.stopSignal : 'SIGTERM',
     };
+  }
+
+  /**
+   * UpdateContainerResources (KEP-1287), as containerd applies it: the non-zero fields of the
+   * request replace the container's; the new values are reported by ContainerStatus. Nothing
+   * is enforced: processes here run in no cgroup of their own.
+   */
+  updateContainerResources(id: string, linux: Record<string, any> | null | undefined): void {
+    const c = this.mustContainer(id);
+    if (!linux) return;
+    const cur: Record<string, any> = { ...(c.rec.resources ?? {}) };
+    for (const [k, v] of Object.entries(linux)) {
+      const empty = v === undefined || v === null || v === '' || v === '0' || v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0);
+      if (!empty) cur[k] = v;
+    }
+    c.rec.resources = cur as cri.Out<'LinuxContainerResources'>;
+    this.persistContainer(c);
   }
 
   containerStatus(id: string, verbose: boolean): cri.ContainerStatusResponse {
@@ -1076,7 +1138,7 @@ export class RuntimeCore {
     }
     if (rss !== null) {
       const v = { value: String(rss) };
-      stats.memory = { timestamp: ts, workingSetBytes: v, availableBytes: null, usageBytes: v, rssBytes: v };
+      stats.memory = { timestamp: ts, workingSetBytes: v, availableBytes: null, usageBytes: v, rssBytes: v, pageFaults: null, majorPageFaults: null };
     }
     return stats;
   }

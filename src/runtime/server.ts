@@ -40,7 +40,10 @@ export function buildCriServer(core: RuntimeCore, faults: FaultEngine, log: (m: 
       await whenCancelled;
       return 'stop';
     }
-    if (hit.code !== undefined) throw new RuntimeError(hit.code, hit.message);
+    if (hit.code !== undefined) {
+      if (method === 'StartContainer' && hit.leaveExited) core.failStartByFault(String(req['containerId'] ?? ''), hit.message);
+      throw new RuntimeError(hit.code, hit.message);
+    }
     return 'proceed';
   }
 
@@ -82,6 +85,7 @@ export function buildCriServer(core: RuntimeCore, faults: FaultEngine, log: (m: 
     RemoveContainer: unary('RemoveContainer', async (r) => (await core.removeContainer(String(r.containerId ?? '')), {})),
     ListContainers: unary('ListContainers', (r) => core.listContainers(r.filter)),
     ContainerStatus: unary('ContainerStatus', (r) => core.containerStatus(String(r.containerId ?? ''), r.verbose === true)),
+    UpdateContainerResources: unary('UpdateContainerResources', (r) => (core.updateContainerResources(String(r.containerId ?? ''), r.linux), {})),
     ExecSync: unary('ExecSync', (r, call) =>
       core.execSync(String(r.containerId ?? ''), (r.cmd as string[] | undefined) ?? [], Number(r.timeout ?? 0), (fn) => call.once('cancelled', fn)),
     ),

@@ -63,6 +63,11 @@ export interface FaultRule {
   delayMs?: number;
   /** Never answer; the call ends only when the client cancels it. */
   hang?: boolean;
+  /**
+   * With `code`: the container the call names is gone as well (removed behind
+   * the kubelet's back), so e.g. a StopContainer NOT_FOUND tells the truth.
+   */
+  vanish?: boolean;
 }
 
 export interface ImageScript {
@@ -198,6 +203,10 @@ interface FakeContainer {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   logPath: string;
+  /** LinuxContainerResources as CreateContainer and UpdateContainerResources set them (KEP-1287). */
+  resources: Req | null;
+  /** ContainerConfig.stop_signal (KEP-4960). */
+  stopSignal: string;
   script: ContainerScript | undefined;
   /** Pending self-exit / SIGTERM-exit / SIGKILL timers. */
   exitTimer: NodeJS.Timeout | null;
@@ -391,6 +400,7 @@ export class FakeCri {
       case 'RemoveContainer':
       case 'ContainerStatus':
       case 'ContainerStats':
+      case 'UpdateContainerResources':
         byId(str(r.containerId));
         break;
       case 'StopContainer':
@@ -475,6 +485,7 @@ export class FakeCri {
           }
           if (f.code !== undefined) {
             const err = new RpcError(codeOf(f.code), f.message ?? `injected ${method} failure`);
+            if (f.vanish) this.vanish(str(req.containerId));
             this.afterFault(method, req, err);
             return finish(err);
           }
@@ -485,6 +496,18 @@ export class FakeCri {
         finish(err instanceof RpcError ? err : new RpcError(grpc.status.UNKNOWN, err instanceof Error ? err.message : String(err)));
       });
     };
+  }
+
+  /** A container disappears without an exit (FaultRule.vanish). */
+  private vanish(id: string): void {
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.exitTimer) clearTimeout(c.exitTimer);
+    c.exitTimer = null;
+    this.containers.delete(id);
+    this.sandboxes.get(c.sandboxId)?.containers.delete(id);
+    c.resolveExited();
+    this.fact({ kind: 'removed', containerId: id, sandboxId: c.sandboxId, name: c.name, attempt: c.attempt });
   }
 
   /** Side effects a runtime leaves behind when a call fails (containerd's failed start). */
@@ -532,6 +555,16 @@ export class FakeCri {
       RemoveContainer: this.unary('RemoveContainer', (r) => this.removeContainer(str(r.containerId))),
       ListContainers: this.unary('ListContainers', (r) => ({ containers: this.listContainers(r.filter) })),
       ContainerStatus: this.unary('ContainerStatus', (r) => ({ status: this.containerStatus(this.mustContainer(str(r.containerId))), info: {} })),
+      // KEP-1287: containerd applies the request's non-zero fields over the container's resources.
+      UpdateContainerResources: this.unary('UpdateContainerResources', (r) => {
+        const c = this.mustContainer(str(r.containerId));
+        const cur: Req = { ...(c.resources ?? {}) };
+        for (const [k, v] of Object.entries((r.linux as Req | null | undefined) ?? {})) {
+          if (v !== '0' && v !== 0 && v !== '' && !(Array.isArray(v) && v.length === 0) && !(v && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0)) cur[k] = v;
+        }
+        c.resources = cur;
+        return {};
+      }),
       ExecSync: this.unary('ExecSync', (r, _rec, cancelled) => this.execSync(str(r.containerId), ((r.cmd as unknown[]) ?? []).map(str), cancelled)),
       ContainerStats: this.unary('ContainerStats', () => {
         throw new RpcError(grpc.status.UNIMPLEMENTED, 'ContainerStats is not implemented by the fake runtime');
@@ -697,6 +730,8 @@ export class FakeCri {
       labels: copyMap(r.config?.labels),
       annotations: copyMap(r.config?.annotations),
       logPath: str(r.config?.logPath),
+      resources: (r.config?.linux?.resources as Req | null | undefined) ?? null,
+      stopSignal: str(r.config?.stopSignal) || 'RUNTIME_DEFAULT',
       script: this.scriptFor(name, attempt),
       exitTimer: null,
       exitAt: Infinity,
@@ -794,6 +829,8 @@ export class FakeCri {
       annotations: c.annotations,
       mounts: [],
       logPath: c.logPath,
+      resources: c.resources ? { linux: c.resources } : null,
+      stopSignal: c.stopSignal,
     };
   }
 

@@ -122,6 +122,7 @@ spec:
       assert.equal(containerStatus(pods.at(-1)!, 'main')['state']['terminated']['reason'], 'Completed');
       const started = run.events('Started')[0]!;
       assert.equal(started['involvedObject']['fieldPath'], 'spec.containers{main}');
+      assert.equal(started['involvedObject']['apiVersion'], 'v1', 'kubelet 1.35+ fills involvedObject.apiVersion');
       assert.equal(started['message'], 'Started container main');
       assert.equal(started['count'], 1);
       assert.match(started['firstTimestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

@@ -274,7 +274,7 @@ describe('statechart layout', () => {
   test('the container chart: every state placed and nested, parallel transitions merged, fan-ins folded', async () => {
     const json = machineToJSON(containerMachine);
     const { cm, laid, boxes, inside } = await layOut(json, 'DOWN');
-    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 35);
+    assert.equal([...cm.nodes.values()].filter((n) => n.kind !== 'initial').length, 38);
     for (const info of cm.nodes.values()) {
       const b = boxes.get(info.id);
       assert.ok(b && b.w > 0 && b.h > 0, `${info.id} placed`);

@@ -10,6 +10,7 @@ import {
   validatePod,
 } from '../../src/k8s/manifest.js';
 import type { Container, Pod } from '../../src/k8s/types.js';
+import { DEFAULT_FEATURE_GATES } from '../../machines/features.js';
 
 const YAML_POD = `
 apiVersion: v1
@@ -190,12 +191,23 @@ describe('validatePod', () => {
     ]);
     assert.deepEqual(fields(basePod({ imagePullPolicy: 'Maybe' as never })), ['spec.containers[0].imagePullPolicy']);
   });
-  test('container restartPolicy only on init containers, only Always', () => {
-    assert.deepEqual(msgs(basePod({ restartPolicy: 'Always' })), [
+  test('container restartPolicy: with ContainerRestartRules off only on init containers, only Always', () => {
+    const off = { gates: { ...DEFAULT_FEATURE_GATES, ContainerRestartRules: false } };
+    const m = (p: Pod) => validatePod(p, off).map((e) => `${e.field}: ${e.message}`);
+    assert.deepEqual(m(basePod({ restartPolicy: 'Always' })), [
       'spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers',
     ]);
-    const pod = basePod({}, { initContainers: [{ name: 'i', image: 'x', restartPolicy: 'Never' as never }] });
-    assert.deepEqual(msgs(pod), ['spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"']);
+    const pod = basePod({}, { initContainers: [{ name: 'i', image: 'x', restartPolicy: 'Never' }] });
+    assert.deepEqual(m(pod), ['spec.initContainers[0].restartPolicy: Unsupported value: "Never": supported values: "Always"']);
+  });
+  test('container restartPolicy (KEP-5307, on since 1.35): Always, OnFailure or Never on any non-ephemeral container', () => {
+    for (const policy of ['Always', 'OnFailure', 'Never'] as const) {
+      assert.deepEqual(msgs(basePod({ restartPolicy: policy })), [], policy);
+      assert.deepEqual(msgs(basePod({}, { initContainers: [{ name: 'i', image: 'x', restartPolicy: policy }] })), [], `init ${policy}`);
+    }
+    assert.deepEqual(msgs(basePod({ restartPolicy: 'Sometimes' as never })), [
+      'spec.containers[0].restartPolicy: Unsupported value: "Sometimes": supported values: "Always", "OnFailure", "Never"',
+    ]);
   });
   test('lifecycle handler: exactly one of exec/httpGet/sleep/tcpSocket', () => {
     assert.deepEqual(msgs(basePod({ lifecycle: { postStart: {} } })), [

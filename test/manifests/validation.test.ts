@@ -2,8 +2,9 @@
 // use, the kubelet's static-pod rules, and ValidatePodUpdate for manifest edits.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyDefaults, loadPod, validatePod, validatePodUpdate } from '../../src/k8s/manifest.js';
+import { applyDefaults, LINUX_STOP_SIGNALS, loadPod, ManifestError, validatePod, validatePodUpdate } from '../../src/k8s/manifest.js';
 import type { Container, Pod } from '../../src/k8s/types.js';
+import { DEFAULT_FEATURE_GATES } from '../../machines/features.js';
 
 function pod(spec: Partial<Pod['spec']> = {}, c: Partial<Container> = {}, meta: Partial<Pod['metadata']> = {}): Pod {
   return applyDefaults({
@@ -228,13 +229,20 @@ describe('env, ports, names, security contexts, DNS', () => {
     ]);
     assert.equal(pod().spec.dnsPolicy, 'ClusterFirst');
   });
-  test('alpha features that are off in 1.34 are rejected, not ignored', () => {
-    const m = msgs(pod({ hostnameOverride: 'x' }, { restartPolicyRules: [{ action: 'Restart' }], lifecycle: { stopSignal: 'SIGUSR1' } }));
+  test('features whose gate is off in 1.36 are rejected, not ignored', () => {
+    const m = msgs(pod({ hostnameOverride: 'x' }, { lifecycle: { stopSignal: 'SIGUSR1' } }));
     assert.deepEqual(m, [
-      'spec.containers[0].restartPolicyRules: Forbidden: the ContainerRestartRules feature (1.34 alpha) is not enabled',
-      'spec.containers[0].lifecycle.stopSignal: Forbidden: the ContainerStopSignals feature (1.33 alpha) is not enabled',
+      'spec.containers[0].lifecycle.stopSignal: Forbidden: the ContainerStopSignals feature (1.33 alpha) is not enabled (--feature-gates ContainerStopSignals=true)',
       'spec.hostnameOverride: Forbidden: the HostnameOverride feature (1.34 alpha) is not enabled',
     ]);
+    // The same goes for a gate switched off with --feature-gates.
+    const off = { gates: { ...DEFAULT_FEATURE_GATES, ContainerRestartRules: false } };
+    const rules = pod({}, { restartPolicy: 'Never', restartPolicyRules: [{ action: 'Restart', exitCodes: { operator: 'In', values: [42] } }] });
+    assert.deepEqual(validatePod(rules, off).map((e) => `${e.field}: ${e.message}`), [
+      'spec.containers[0].restartPolicyRules: Forbidden: the ContainerRestartRules feature (beta, on by default since 1.35) is not enabled (--feature-gates ContainerRestartRules=true)',
+      'spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers',
+    ]);
+    assert.deepEqual(msgs(rules), []);
   });
 });
 
@@ -279,5 +287,161 @@ describe('ValidatePodUpdate (an edited manifest)', () => {
       'spec.activeDeadlineSeconds: Invalid value: 90: must be less than or equal to previous value',
       'spec: Forbidden: pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative); changed: spec.containers[0].command[1]',
     ]);
+  });
+});
+
+describe('per-container restart policy and rules (KEP-5307, KEP-5532; 1.36 defaults)', () => {
+  const rule = (action: string, operator: string, values: number[]) => ({ action, exitCodes: { operator, values } }) as never;
+  test('a regular container may set restartPolicy and rules with In / NotIn and either action', () => {
+    const p = pod({ restartPolicy: 'Never' }, { restartPolicy: 'Never', restartPolicyRules: [rule('Restart', 'In', [42]), rule('RestartAllContainers', 'NotIn', [0, 1])] });
+    assert.deepEqual(msgs(p), []);
+  });
+  test('rules need an explicit container restartPolicy', () => {
+    assert.deepEqual(msgs(pod({}, { restartPolicyRules: [rule('Restart', 'In', [42])] })), [
+      'spec.containers[0].restartPolicy: Required value: must specify restartPolicy when restart rules are used',
+    ]);
+  });
+  test('an unknown action, operator or policy is rejected with the supported values', () => {
+    const p = pod({}, { restartPolicy: 'Never', restartPolicyRules: [rule('Ignore', 'Exists', [1]), { action: 'Restart' } as never, {} as never] });
+    assert.deepEqual(msgs(p), [
+      'spec.containers[0].restartPolicyRules[0].action: Unsupported value: "Ignore": supported values: "Restart", "RestartAllContainers"',
+      'spec.containers[0].restartPolicyRules[0].exitCodes.operator: Unsupported value: "Exists": supported values: "In", "NotIn"',
+      'spec.containers[0].restartPolicyRules[1].exitCodes: Required value: must be specified',
+      'spec.containers[0].restartPolicyRules[2].action: Unsupported value: "": supported values: "Restart", "RestartAllContainers"',
+      'spec.containers[0].restartPolicyRules[2].exitCodes: Required value: must be specified',
+    ]);
+  });
+  test('RestartAllContainers needs its gate', () => {
+    const gates = { ...DEFAULT_FEATURE_GATES, RestartAllContainersOnContainerExits: false };
+    const p = pod({}, { restartPolicy: 'Never', restartPolicyRules: [rule('RestartAllContainers', 'In', [7])] });
+    assert.deepEqual(validatePod(p, { gates }).map((e) => `${e.field}: ${e.message}`), [
+      'spec.containers[0].restartPolicyRules[0].action: Unsupported value: "RestartAllContainers": supported values: "Restart"',
+    ]);
+  });
+  test('at most 20 rules and 255 exit codes per rule', () => {
+    const many = Array.from({ length: 21 }, () => rule('Restart', 'In', [1]));
+    assert.deepEqual(msgs(pod({}, { restartPolicy: 'Never', restartPolicyRules: many })), [
+      'spec.containers[0].restartPolicyRules: Too many: 21: must have at most 20 items',
+    ]);
+    const codes = Array.from({ length: 256 }, (_, i) => i);
+    assert.deepEqual(msgs(pod({}, { restartPolicy: 'Never', restartPolicyRules: [rule('Restart', 'In', codes)] })), [
+      'spec.containers[0].restartPolicyRules[0].exitCodes.values: Too many: 256: must have at most 255 items',
+    ]);
+    assert.deepEqual(msgs(pod({}, { restartPolicy: 'Never', restartPolicyRules: [...many.slice(2), rule('Restart', 'NotIn', codes.slice(1))] })), []);
+  });
+  test('init containers take them too; a sidecar only with RestartAllContainersOnContainerExits', () => {
+    const init = { name: 'init', image: 'busybox:1.36', restartPolicy: 'Never' as const, restartPolicyRules: [rule('Restart', 'In', [3])] };
+    const sidecar = { name: 'side', image: 'busybox:1.36', restartPolicy: 'Always' as const, restartPolicyRules: [rule('RestartAllContainers', 'In', [88])] };
+    const p = pod({ initContainers: [init, sidecar] });
+    assert.deepEqual(msgs(p), []);
+    assert.deepEqual(validatePod(p, { gates: { ...DEFAULT_FEATURE_GATES, RestartAllContainersOnContainerExits: false } }).map((e) => `${e.field}: ${e.message}`), [
+      'spec.initContainers[1].restartPolicyRules: Forbidden: may not be set for a sidecar container (restartPolicy: Always) unless the RestartAllContainersOnContainerExits feature gate is on',
+    ]);
+  });
+  test('not on ephemeral containers', () => {
+    const p = pod({ ephemeralContainers: [{ name: 'debug', image: 'busybox:1.36', restartPolicy: 'Never', restartPolicyRules: [rule('Restart', 'In', [1])] }] });
+    assert.deepEqual(msgs(p), [
+      'spec.ephemeralContainers[0].restartPolicy: Forbidden: cannot be set for an Ephemeral Container',
+      'spec.ephemeralContainers[0].restartPolicyRules: Forbidden: cannot be set for an Ephemeral Container',
+    ]);
+  });
+  test('a rule of the wrong shape is a decoding error with its line', () => {
+    const text = `apiVersion: v1
+kind: Pod
+metadata: { name: p }
+spec:
+  containers:
+  - name: app
+    image: busybox:1.36
+    restartPolicy: Never
+    restartPolicyRules:
+    - action: Restart
+      exitCodes: { operator: In, values: [one] }
+      when: {}
+`;
+    assert.throws(() => loadPod(text, 'p.yaml'), (e: unknown) => {
+      assert.ok(e instanceof ManifestError);
+      assert.deepEqual(e.errors.map((x) => [`${x.field}: ${x.message}`, x.line]), [
+        ['spec.containers[0].restartPolicyRules[0].exitCodes.values[0]: Invalid value: "one": must be an integer', 11],
+        ['spec.containers[0].restartPolicyRules[0].when: unknown field', 12],
+      ]);
+      return true;
+    });
+  });
+});
+
+describe('lifecycle.stopSignal (KEP-4960) and sleep 0', () => {
+  const on = { gates: { ...DEFAULT_FEATURE_GATES, ContainerStopSignals: true } };
+  const m = (p: Pod) => validatePod(p, on).map((e) => `${e.field}: ${e.message}`);
+  test('with ContainerStopSignals on: a Linux signal name, and spec.os.name set', () => {
+    assert.deepEqual(m(pod({ os: { name: 'linux' } }, { lifecycle: { stopSignal: 'SIGUSR1' } })), []);
+    assert.deepEqual(m(pod({ os: { name: 'linux' } }, { lifecycle: { stopSignal: 'SIGRTMAX-3' } })), []);
+    assert.deepEqual(m(pod({}, { lifecycle: { stopSignal: 'SIGUSR1' } })), [
+      'spec.containers[0].lifecycle.stopSignal: Forbidden: may not be set for containers with empty `spec.os.name`',
+    ]);
+    const bad = m(pod({ os: { name: 'linux' } }, { lifecycle: { stopSignal: 'SIGFOO' } }));
+    assert.equal(bad.length, 1);
+    assert.match(bad[0]!, /^spec\.containers\[0\]\.lifecycle\.stopSignal: Unsupported value: "SIGFOO": supported values: "SIGABRT", "SIGALRM", /);
+    assert.equal(LINUX_STOP_SIGNALS.length, 65);
+    assert.equal(LINUX_STOP_SIGNALS[35], 'SIGRTMIN+1');
+    assert.equal(LINUX_STOP_SIGNALS[64], 'SIGRTMAX');
+  });
+  test('a sleep of 0 seconds is allowed (PodLifecycleSleepActionAllowZero, GA 1.34)', () => {
+    assert.deepEqual(msgs(pod({}, { lifecycle: { preStop: { sleep: { seconds: 0 } } } })), []);
+    assert.deepEqual(msgs(pod({ terminationGracePeriodSeconds: 5 }, { lifecycle: { preStop: { sleep: { seconds: 6 } } } })), [
+      'spec.containers[0].lifecycle.preStop.sleep.seconds: Invalid value: 6: must be non-negative and less than terminationGracePeriodSeconds (5)',
+    ]);
+  });
+});
+
+describe('resizePolicy and in-place resize edits (KEP-1287)', () => {
+  const res = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu, memory } });
+  test('resizePolicy: cpu and memory once each; only NotRequired under restartPolicy Never', () => {
+    const p = pod({ restartPolicy: 'Never' }, {
+      resizePolicy: [
+        { resourceName: 'cpu', restartPolicy: 'NotRequired' },
+        { resourceName: 'memory', restartPolicy: 'RestartContainer' },
+        { resourceName: 'cpu', restartPolicy: 'NotRequired' },
+      ],
+    });
+    assert.deepEqual(msgs(p), [
+      `spec.containers[0].resizePolicy[1].restartPolicy: Invalid value: "RestartContainer": must be 'NotRequired' when \`restartPolicy\` is 'Never'`,
+      'spec.containers[0].resizePolicy[2].resourceName: Duplicate value: "cpu"',
+    ]);
+  });
+  test('an edit of cpu and memory (and resizePolicy) is allowed', () => {
+    const base = pod({}, { resources: res('500m', '128Mi') });
+    const next = structuredClone(base);
+    next.spec.containers[0]!.resources = res('1', '256Mi');
+    next.spec.containers[0]!.resizePolicy = [{ resourceName: 'memory', restartPolicy: 'RestartContainer' }];
+    assert.deepEqual(validatePodUpdate(next, base), []);
+    // With the gate off it is an ordinary forbidden update.
+    const errs = validatePodUpdate(next, base, { gates: { ...DEFAULT_FEATURE_GATES, InPlacePodVerticalScaling: false } });
+    assert.equal(errs.length, 1);
+    assert.match(errs[0]!.message, /changed: spec\.containers\[0\]\.resources\.requests\.cpu, .*spec\.containers\[0\]\.resizePolicy$/);
+  });
+  test('other resources, removals, regular init containers and a QoS change are refused', () => {
+    const base = pod({ initContainers: [{ name: 'init', image: 'busybox:1.36', resources: res('100m', '64Mi') }] }, { resources: { requests: { cpu: '500m', memory: '128Mi', 'ephemeral-storage': '1Gi' }, limits: { cpu: '500m', memory: '128Mi' } } });
+    const next = structuredClone(base);
+    next.spec.containers[0]!.resources = { requests: { cpu: '250m', 'ephemeral-storage': '2Gi' }, limits: { cpu: '500m', memory: '128Mi' } };
+    next.spec.initContainers![0]!.resources = res('200m', '64Mi');
+    assert.deepEqual(validatePodUpdate(next, base).map((e) => `${e.field}: ${e.message}`), [
+      'spec.containers[0].resources.requests: Forbidden: resource requests cannot be removed',
+      'spec.containers[0].resources: Forbidden: only cpu and memory resources are mutable',
+      'spec.initContainers[0].resources: Forbidden: resources for non-sidecar init containers are immutable',
+      'spec: Invalid value: "Burstable": Pod QOS Class may not change as a result of resizing (it is Guaranteed)',
+    ]);
+    const guaranteed = pod({}, { resources: res('500m', '128Mi') });
+    const burstable = structuredClone(guaranteed);
+    burstable.spec.containers[0]!.resources = { requests: { cpu: '250m', memory: '128Mi' }, limits: { cpu: '500m', memory: '128Mi' } };
+    assert.deepEqual(validatePodUpdate(burstable, guaranteed).map((e) => `${e.field}: ${e.message}`), [
+      'spec: Invalid value: "Burstable": Pod QOS Class may not change as a result of resizing (it is Guaranteed)',
+    ]);
+  });
+  test('a sidecar may be resized', () => {
+    const base = pod({ initContainers: [{ name: 'side', image: 'busybox:1.36', restartPolicy: 'Always', resources: { requests: { cpu: '100m' } } }] });
+    const next = structuredClone(base);
+    next.spec.initContainers![0]!.resources = { requests: { cpu: '300m' } };
+    assert.deepEqual(validatePodUpdate(next, base), []);
   });
 });

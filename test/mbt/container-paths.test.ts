@@ -142,7 +142,8 @@ describe('model-based: shortest paths through the container chart, run against t
         const type = next.event.type;
         const m = /^xstate\.error\.actor\.(\w+)$/.exec(type);
         if (m) {
-          runtime.faults.add({ method: CRI_METHOD[m[1]!]!, times: 1, code: 'UNKNOWN', message: `injected ${m[1]} failure` });
+          // A failed start leaves the container as containerd does (EXITED 128 StartError).
+          runtime.faults.add({ method: CRI_METHOD[m[1]!]!, times: 1, code: 'UNKNOWN', message: `injected ${m[1]} failure`, leaveExited: m[1] === 'startContainer' });
         } else if (type === 'RUNTIME.STATUS') {
           writeFileSync(join(ctl, 'exit'), '1');
         } else if (type === 'DELETE') {

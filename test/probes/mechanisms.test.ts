@@ -141,7 +141,7 @@ describe('httpGet probes', () => {
   });
 
   test('an unresolvable named port is a probe error (thrown), not a failure', async () => {
-    await assert.rejects(runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/ok', port: 'nope' } })), /couldn't find port: "nope"/);
+    await assert.rejects(runProbeOnce({ client: noClient }, inputFor({ httpGet: { path: '/ok', port: 'nope' } })), /strconv.Atoi: parsing "nope": invalid syntax/);
   });
 
   test('timeoutSeconds: no answer in time is failure with Go client text', async () => {

@@ -1,14 +1,18 @@
 // statelet inspector: connects to the inspection server's WebSocket (same
-// origin), folds the stream into an InspectorModel and renders the actor
-// tree, the selected actor's statechart, its transition log, the container
-// timelines and the context. No framework: the DOM is rebuilt per pane,
-// batched to one update per animation frame.
+// origin), or replays a recorded run (/replay.json, `statelet visualize`),
+// folds the stream into an InspectorModel and renders the actor list, the
+// selected actor's statechart, its transition log, the timelines of its pod's
+// containers, the pod's status and the context. No framework: panes are
+// updated at most once per animation frame; the actor list reconciles rows.
 
 import { stateValueToString } from '../../src/inspect/chart.js';
-import type { MachineJSON } from '../../src/inspect/protocol.js';
-import { InspectorModel, type Change, type LogRow, type TreeNode } from '../../src/inspect/view-model.js';
+import type { MachineJSON, ReplayData, ReplayEvent } from '../../src/inspect/protocol.js';
+import { InspectorModel, type Change, type LogRow } from '../../src/inspect/view-model.js';
 import type { ChartDirection } from '../../src/inspect/layout.js';
-import { renderChart, type ChartView } from './statechart.js';
+import { byId, fmtAge, fmtDur, fmtTime, h } from './dom.js';
+import { loadReplay, ReplayPlayer } from './replay.js';
+import { layoutCount, renderChart, type ChartView, type TakenTransitionRef } from './statechart.js';
+import { ActorList } from './tree.js';
 
 const model = new InspectorModel();
 let selected: string | undefined;
@@ -16,8 +20,10 @@ let selectedRow: string | undefined;
 let logAll = false;
 let pending: Change = { actors: new Set() };
 let frameScheduled = false;
+/** Laid-out charts by machine content and direction: a reconnect or a replay seek reuses them. */
 const charts = new Map<string, Promise<ChartView>>();
-let shownMachine: string | undefined;
+const contentKeys = new WeakMap<MachineJSON, string>();
+let shownKey: string | undefined;
 let shownChart: ChartView | undefined;
 let zoom = 1;
 /** 'auto' picks, per machine, the direction that fits the pane best. */
@@ -31,41 +37,19 @@ let follow = true;
 let lastFollowed = '';
 let userScrolledAt = 0;
 let lastContextText = '';
+let replay: ReplayPlayer | undefined;
+/** When the current selection was made, until its chart is on screen (data-select-ms). */
+let selectStartedAt: number | undefined;
 
 /** Below this, 11px edge labels are no longer legible. */
 const MIN_READABLE_ZOOM = 0.75;
 const MAX_AUTO_ZOOM = 1.25;
 
-// ---- tiny DOM helper ----
+const tree = new ActorList(byId('actor-tree'), model, (id) => select(id), () => {
+  pending.tree = true;
+  schedule();
+});
 
-type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event) => void)>;
-function h(tag: string, attrs: Attrs = {}, ...children: Array<Node | string | undefined | false>): HTMLElement {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === false) continue;
-    if (typeof v === 'function') e.addEventListener(k.replace(/^on/, ''), v);
-    else if (k === 'class') e.className = String(v);
-    else e.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children) if (c !== undefined && c !== false) e.append(c);
-  return e;
-}
-function byId(id: string): HTMLElement {
-  const e = document.getElementById(id);
-  if (!e) throw new Error(`missing #${id}`);
-  return e;
-}
-
-function fmtTime(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-}
-function fmtDur(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-}
 /** `container.Terminating.Stopping` → `Terminating.Stopping` (the machine id is implied). */
 function shortState(id: string | undefined, sessionId: string): string {
   if (!id) return '';
@@ -77,12 +61,17 @@ function ctxField(sessionId: string, key: string): unknown {
   const c = model.actors.get(sessionId)?.context as Record<string, unknown> | undefined;
   return c && typeof c === 'object' ? c[key] : undefined;
 }
+function filtering(): boolean {
+  const f = tree.filter;
+  return !!(f.name || f.namespace || f.state);
+}
 
 // ---- selection ----
 
 function select(sessionId: string | undefined): void {
   if (selected === sessionId) return;
   selected = sessionId;
+  selectStartedAt = sessionId ? performance.now() : undefined;
   const row = model.log.find((r) => r.key === selectedRow);
   if (row && row.sessionId !== sessionId) selectedRow = undefined;
   lastContextText = '';
@@ -96,6 +85,8 @@ function select(sessionId: string | undefined): void {
 function selectRow(row: LogRow): void {
   selectedRow = row.key;
   if (row.sessionId !== selected && model.actors.has(row.sessionId)) select(row.sessionId);
+  // In a replay, a row is also a point in time: go there.
+  if (replay && replay.position !== row.time) seekTo(row.time);
   pending.log = true;
   if (selected) pending.actors.add(selected);
   schedule();
@@ -125,7 +116,8 @@ function defaultSelection(): string | undefined {
 }
 
 function render(ch: Change): void {
-  if (!selected || !model.actors.has(selected)) {
+  // In a replay the chosen actor stays chosen at times it does not exist yet (or any more).
+  if (!selected || (!model.actors.has(selected) && !replay)) {
     const first = model.synced ? defaultSelection() : undefined;
     if (first) {
       selected = first;
@@ -133,91 +125,75 @@ function render(ch: Change): void {
       ch.actors.add(selected);
     }
   }
-  if (ch.tree || ch.reset) renderTree();
-  else for (const id of ch.actors) updateTreeNode(id);
-  if (ch.reset || ch.machines || (selected && ch.actors.has(selected)) || ch.tree) renderSelected();
+  let treeDone = false;
+  if (ch.tree || ch.reset || (filtering() && ch.actors.size > 0)) {
+    renderTree();
+    treeDone = true;
+  } else {
+    for (const id of ch.actors) {
+      if (!tree.update(id, selected) && model.actors.has(id) && !treeDone) {
+        renderTree();
+        treeDone = true;
+      }
+    }
+  }
+  const root = selected ? model.rootOf(selected) : undefined;
+  if (ch.reset || ch.machines || ch.tree || (selected && ch.actors.has(selected)) || (root && ch.actors.has(root))) renderSelected();
   if (ch.log || ch.reset) renderLog();
   renderTimeline();
-  const live = [...model.actors.values()].filter((a) => a.status === 'active').length;
-  byId('counts').textContent = `${live} live actor${live === 1 ? '' : 's'} · ${model.log.length} transitions`;
+  if (replay) renderEvents();
+  renderCounts();
+  if (ch.machines || ch.reset) prewarmCharts();
 }
 
-function treeNodeAttrs(sessionId: string): Record<string, string> {
-  const a = model.actors.get(sessionId);
-  if (!a) return {};
-  const { category, reason } = a.machineId ? model.classify(a.sessionId) : { category: 'other', reason: undefined };
-  return {
-    'data-session-id': a.sessionId,
-    'data-actor-id': a.actorId,
-    'data-label': model.label(a.sessionId),
-    'data-machine-id': a.machineId ?? '',
-    'data-kind': a.machineId ? 'machine' : 'call',
-    'data-status': a.status,
-    'data-state-value': stateValueToString(a.value),
-    'data-reason': reason ?? '',
-    'data-category': category,
-    'data-selected': String(a.sessionId === selected),
-  };
-}
-
-/** What the tree shows right of an actor: its kubelet reason or state, or how it ended. */
-function treeValue(sessionId: string): string {
-  const a = model.actors.get(sessionId);
-  if (!a) return '';
-  if (a.status !== 'active') return a.machineId ? `${stateValueToString(a.value)} · ${a.status}` : a.status;
-  if (!a.machineId) return 'running…';
-  const { reason } = model.classify(sessionId);
-  const value = stateValueToString(a.value);
-  return reason && !value.split('.').includes(reason) ? `${value} · ${reason}` : value;
-}
-
-function renderTree(): void {
-  const host = byId('actor-tree');
-  const build = (n: TreeNode, depth: number): HTMLElement => {
-    const a = n.actor;
-    const attrs = treeNodeAttrs(a.sessionId);
-    const label = model.label(a.sessionId);
-    const badge = a.machineId ? a.machineId.replace(/~\d+$/, '') : 'call';
-    const node = h(
-      'div',
-      {
-        class: `actor-node${a.sessionId === selected ? ' selected' : ''}${a.status !== 'active' ? ' ended' : ''}${a.machineId ? '' : ' call'}`,
-        'data-testid': 'actor-node',
-        role: 'treeitem',
-        tabindex: 0,
-        style: `padding-left:${6 + depth * 14}px`,
-        title: `${a.actorId} · ${a.sessionId}${a.systemId ? ` · systemId ${a.systemId}` : ''}`,
-        onclick: () => select(a.sessionId),
-        onkeydown: (ev) => {
-          if ((ev as KeyboardEvent).key === 'Enter') select(a.sessionId);
-        },
-        ...attrs,
-      },
-      h('span', { class: `dot cat-${attrs['data-category']}` }),
-      h('span', { class: 'actor-label' }, label),
-      badge !== label ? h('span', { class: 'actor-machine' }, badge) : undefined,
-      h('span', { class: 'actor-value' }, treeValue(a.sessionId)),
-    );
-    return h('div', { class: 'tree-item' }, node, ...n.children.map((c) => build(c, depth + 1)));
-  };
-  const roots = model.tree({ keep: selected });
-  host.replaceChildren(...(roots.length ? roots.map((r) => build(r, 0)) : [h('p', { class: 'empty' }, 'No live actors yet.')]));
-}
-
-function updateTreeNode(sessionId: string): void {
-  const node = byId('actor-tree').querySelector<HTMLElement>(`[data-session-id="${CSS.escape(sessionId)}"]`);
-  if (!node) {
-    if (model.tree({ keep: selected }).length) renderTree();
-    return;
+function renderCounts(): void {
+  let pods = 0;
+  let containers = 0;
+  let live = 0;
+  for (const a of model.actors.values()) {
+    if (a.status === 'active') live++;
+    if (!a.machineId) continue;
+    if (!a.parentId) pods++;
+    else if (model.isContainerLike(a.sessionId)) containers++;
   }
-  const attrs = treeNodeAttrs(sessionId);
-  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-  const a = model.actors.get(sessionId);
-  const v = node.querySelector('.actor-value');
-  if (v && a) v.textContent = treeValue(sessionId);
-  const dot = node.querySelector('.dot');
-  if (dot) dot.className = `dot cat-${attrs['data-category']}`;
-  node.classList.toggle('ended', a?.status !== 'active');
+  const shown = filtering() ? ` (${tree.shownPods} shown)` : '';
+  byId('counts').textContent = `${pods} pod${pods === 1 ? '' : 's'}${shown} · ${containers} container${containers === 1 ? '' : 's'} · ${live} live actor${live === 1 ? '' : 's'} · ${model.log.length} transitions`;
+}
+
+let knownNamespaces = '';
+let knownStates = '';
+function renderTree(): void {
+  const t0 = performance.now();
+  tree.render(selected);
+  const host = byId('actor-tree');
+  host.setAttribute('data-pods', String(tree.totalPods));
+  host.setAttribute('data-shown-pods', String(tree.shownPods));
+  // The script's share of a list update (the browser's layout comes after).
+  host.setAttribute('data-render-ms', (performance.now() - t0).toFixed(1));
+  const callsBox = byId('show-calls') as HTMLInputElement;
+  callsBox.checked = tree.showCalls();
+  // Namespace choices and state suggestions follow what is there.
+  const ns = tree.namespaces.join('\n');
+  if (ns !== knownNamespaces) {
+    knownNamespaces = ns;
+    const sel = byId('filter-namespace') as HTMLSelectElement;
+    const value = sel.value;
+    sel.replaceChildren(h('option', { value: '' }, 'all namespaces'), ...tree.namespaces.map((n) => h('option', { value: n }, n)));
+    sel.value = tree.namespaces.includes(value) ? value : '';
+  }
+  const states = new Set<string>();
+  for (const a of model.actors.values()) {
+    if (!a.machineId || states.size > 60) continue;
+    const { reason } = model.classify(a.sessionId);
+    if (reason) states.add(reason);
+    const phase = model.podStatuses.get(a.sessionId)?.status.phase;
+    if (typeof phase === 'string') states.add(phase);
+  }
+  const st = [...states].sort().join('\n');
+  if (st !== knownStates) {
+    knownStates = st;
+    byId('state-options').replaceChildren(...[...states].sort().map((s) => h('option', { value: s })));
+  }
 }
 
 /** Context JSON with the small, changing fields first and the big spec objects (pod, container) last. */
@@ -235,8 +211,9 @@ function renderSelected(): void {
   const box = byId('selected-actor');
   const pre = byId('actor-context');
   const a = selected ? model.actors.get(selected) : undefined;
+  renderPodStatus();
   if (!a) {
-    box.replaceChildren(h('p', { class: 'empty' }, 'Select an actor.'));
+    box.replaceChildren(h('p', { class: 'empty' }, selected && replay ? `${selected.replace(/^replay:/, '')} does not exist at this point of the run.` : 'Select an actor.'));
     box.removeAttribute('data-session-id');
     pre.textContent = '';
     lastContextText = '';
@@ -296,10 +273,93 @@ function renderSelected(): void {
   showChart(a.sessionId);
 }
 
+/** The selected actor's pod: its v1 status as last reported (phase, conditions, containers). */
+function renderPodStatus(): void {
+  const box = byId('pod-status');
+  const root = selected ? model.rootOf(selected) : undefined;
+  const ps = root ? model.podStatuses.get(root) : undefined;
+  if (!root || !ps) {
+    box.hidden = true;
+    box.removeAttribute('data-phase');
+    box.replaceChildren();
+    return;
+  }
+  box.hidden = false;
+  const st = ps.status as Record<string, any>;
+  const view = model.podView(root);
+  box.setAttribute('data-phase', String(st.phase ?? ''));
+  box.setAttribute('data-uid', ps.uid);
+  box.setAttribute('data-time', String(ps.time));
+  const conds = Array.isArray(st.conditions) ? (st.conditions as Array<Record<string, unknown>>) : [];
+  const containers: Array<[string, Record<string, any>]> = [];
+  for (const [k, kind] of [['initContainerStatuses', 'init'], ['containerStatuses', ''], ['ephemeralContainerStatuses', 'ephemeral']] as const) {
+    if (Array.isArray(st[k])) for (const c of st[k] as Array<Record<string, any>>) containers.push([kind, c]);
+  }
+  const stateOf = (c: Record<string, any>): [string, string] => {
+    const s = (c.state ?? {}) as Record<string, any>;
+    if (s.running) return ['running', 'Running'];
+    if (s.terminated) return ['terminated', String(s.terminated.reason ?? `exit ${s.terminated.exitCode}`)];
+    return ['waiting', String(s.waiting?.reason ?? 'Waiting')];
+  };
+  box.replaceChildren(
+    h(
+      'div',
+      { class: 'pod-head' },
+      h('strong', {}, `${view.namespace ? `${view.namespace}/` : ''}${view.name}`),
+      h('span', { class: `phase phase-${st.phase}` }, String(st.phase ?? '?')),
+      h('span', { class: 'muted' }, `status at ${fmtTime(ps.time)}`),
+    ),
+    h(
+      'table',
+      { class: 'pod-containers' },
+      h('tr', {}, h('th', {}, 'container'), h('th', {}, 'state'), h('th', {}, 'ready'), h('th', {}, 'restarts')),
+      ...containers.map(([kind, c]) => {
+        const [state, reason] = stateOf(c);
+        return h(
+          'tr',
+          {
+            'data-testid': 'pod-status-container',
+            'data-name': String(c.name),
+            'data-state': state,
+            'data-reason': reason,
+            'data-ready': String(c.ready === true),
+            'data-restarts': String(c.restartCount ?? 0),
+          },
+          h('td', {}, `${c.name}${kind ? ` (${kind})` : ''}`),
+          h('td', { class: `cstate cstate-${state}` }, reason),
+          h('td', {}, c.ready ? 'yes' : 'no'),
+          h('td', {}, String(c.restartCount ?? 0)),
+        );
+      }),
+    ),
+    conds.length
+      ? h('div', { class: 'conditions' }, ...conds.map((c) => h('span', { class: `cond cond-${c.status}`, title: String(c.reason ?? '') }, `${c.type}=${c.status}`)))
+      : '',
+  );
+}
+
 function chartMessage(msg: string): void {
   const host = byId('statechart');
   host.removeAttribute('data-machine-id');
+  host.removeAttribute('data-session-id');
   host.replaceChildren(h('p', { class: 'empty' }, msg));
+}
+
+/** A machine's identity for the layout cache: its content (ids repeat across reconnects and runs). */
+function contentKey(machine: MachineJSON): string {
+  let k = contentKeys.get(machine);
+  if (!k) {
+    // FNV-1a over the JSON text: same chart, same key.
+    const text = JSON.stringify(machine);
+    let hsh = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+      hsh ^= text.charCodeAt(i);
+      hsh = Math.imul(hsh, 0x01000193);
+    }
+    k = `${machine.id}#${(hsh >>> 0).toString(36)}:${text.length}`;
+    contentKeys.set(machine, k);
+  }
+  return k;
 }
 
 function showChart(sessionId: string | undefined): void {
@@ -309,47 +369,49 @@ function showChart(sessionId: string | undefined): void {
   const machine = machineId ? model.machines.get(machineId) : undefined;
   byId('chart-title').textContent = machineId ? `Statechart · ${machineId}` : 'Statechart';
   if (!a || !machineId || !machine) {
-    shownMachine = undefined;
+    shownKey = undefined;
     shownChart = undefined;
     chartMessage(a ? `${model.label(a.sessionId)} is a call (${a.src ?? 'no chart'}), not a state machine.` : 'Select an actor.');
     return;
   }
-  const key = `${machineId}|${direction}`;
-  if (shownMachine !== key) {
-    shownMachine = key;
+  const key = `${contentKey(machine)}|${direction}`;
+  if (shownKey !== key) {
+    shownKey = key;
     shownChart = undefined;
-    chartMessage('Laying out…');
-    chartFor(machineId, machine).then(
-      (view) => {
-        if (shownMachine !== key) return;
-        shownChart = view;
-        userScrolledAt = 0;
-        host.setAttribute('data-machine-id', machineId);
-        host.setAttribute('data-direction', view.direction);
-        host.replaceChildren(view.svg);
-        if (zoomMode === 'manual') zoomMode = 'readable';
-        lastFollowed = '';
-        applyZoom();
-        // Swapping the SVG clamps the scroll position: that is not the user scrolling.
-        noteProgrammaticScroll();
-        applyChartState();
-      },
-      (err: unknown) => {
-        charts.delete(`${machineId}|RIGHT`);
-        charts.delete(`${machineId}|DOWN`);
-        if (shownMachine === key) chartMessage(`Layout failed: ${(err as Error)?.message ?? err}`);
-      },
-    );
+    const show = (view: ChartView): void => {
+      if (shownKey !== key) return;
+      shownChart = view;
+      userScrolledAt = 0;
+      host.setAttribute('data-machine-id', machineId);
+      host.setAttribute('data-direction', view.direction);
+      host.replaceChildren(view.svg);
+      if (zoomMode === 'manual') zoomMode = 'readable';
+      lastFollowed = '';
+      applyZoom();
+      // Swapping the SVG clamps the scroll position: that is not the user scrolling.
+      noteProgrammaticScroll();
+      applyChartState();
+    };
+    const p = chartFor(machine);
+    p.then(show, (err: unknown) => {
+      charts.delete(`${contentKey(machine)}|RIGHT`);
+      charts.delete(`${contentKey(machine)}|DOWN`);
+      if (shownKey === key) chartMessage(`Layout failed: ${(err as Error)?.message ?? err}`);
+    });
+    if (shownKey === key && !shownChart) chartMessage('Laying out…');
     return;
   }
   applyChartState();
 }
 
-function layout(machineId: string, machine: MachineJSON, dir: ChartDirection): Promise<ChartView> {
-  const key = `${machineId}|${dir}`;
+function layout(machine: MachineJSON, dir: ChartDirection): Promise<ChartView> {
+  const key = `${contentKey(machine)}|${dir}`;
   let p = charts.get(key);
   if (!p) {
-    p = renderChart(machineId, machine, dir);
+    p = renderChart(machine.id, machine, dir).then((view) => {
+      byId('statechart').setAttribute('data-layouts', String(layoutCount()));
+      return view;
+    });
     charts.set(key, p);
   }
   return p;
@@ -361,12 +423,42 @@ function fitZoom(view: ChartView): number {
 }
 
 /** The user's direction, or whichever of left-to-right / top-down shows the chart larger in the pane. */
-async function chartFor(machineId: string, machine: MachineJSON): Promise<ChartView> {
-  if (direction !== 'auto') return layout(machineId, machine, direction);
-  const right = await layout(machineId, machine, 'RIGHT');
+async function chartFor(machine: MachineJSON): Promise<ChartView> {
+  if (direction !== 'auto') return layout(machine, direction);
+  const right = await layout(machine, 'RIGHT');
   if (fitZoom(right) >= 1) return right;
-  const down = await layout(machineId, machine, 'DOWN');
+  const down = await layout(machine, 'DOWN');
   return fitZoom(down) > fitZoom(right) * 1.1 ? down : right;
+}
+
+/** Lays out every machine that has actors ahead of time (in the worker), so a first selection finds its chart ready. */
+let prewarmScheduled = false;
+function prewarmCharts(): void {
+  if (prewarmScheduled) return;
+  prewarmScheduled = true;
+  setTimeout(() => {
+    prewarmScheduled = false;
+    const ids = new Set<string>();
+    for (const a of model.actors.values()) if (a.machineId) ids.add(a.machineId);
+    for (const id of ids) {
+      const m = model.machines.get(id);
+      if (m) chartFor(m).catch(() => {});
+    }
+  }, 50);
+}
+
+/** The transitions of the actor's latest microstep (one per row of that step). */
+function lastStep(sessionId: string): TakenTransitionRef[] {
+  let seq: number | undefined;
+  const out: TakenTransitionRef[] = [];
+  for (let i = model.log.length - 1; i >= 0; i--) {
+    const r = model.log[i]!;
+    if (r.sessionId !== sessionId || !r.source) continue;
+    if (seq === undefined) seq = r.seq;
+    if (r.seq !== seq) break;
+    out.unshift({ source: r.source, targets: r.targets, eventType: r.eventType });
+  }
+  return out;
 }
 
 function applyChartState(): void {
@@ -375,17 +467,22 @@ function applyChartState(): void {
   shownChart.setActive(active);
   const host = byId('statechart');
   host.setAttribute('data-active-states', active.join(' '));
+  host.setAttribute('data-session-id', selected);
   const row = model.log.find((r) => r.key === selectedRow && r.sessionId === selected);
   shownChart.highlight(row ? { source: row.source, targets: row.targets, eventType: row.eventType } : undefined);
-  let last: LogRow | undefined;
-  for (let i = model.log.length - 1; i >= 0; i--) {
-    const r = model.log[i];
-    if (r && r.sessionId === selected && r.source) {
-      last = r;
-      break;
-    }
+  const last = lastStep(selected);
+  shownChart.markLast(last.length ? last : undefined);
+  host.setAttribute('data-last-transition', last.map((t) => `${t.source}>${t.targets.join(',')}`).join(' '));
+  if (selectStartedAt !== undefined) {
+    // Select → chart on screen: the frame after this one has painted it.
+    const t0 = selectStartedAt;
+    const id = selected;
+    selectStartedAt = undefined;
+    requestAnimationFrame(() => {
+      host.setAttribute('data-select-ms', (performance.now() - t0).toFixed(1));
+      host.setAttribute('data-select-for', id);
+    });
   }
-  shownChart.markLast(last ? { source: last.source, targets: last.targets, eventType: last.eventType } : undefined);
   // Follow: keep the state of interest (the clicked transition's target, else the
   // deepest active state) in view when the chart is larger than the pane.
   const focus = row?.targets[0] ?? row?.source ?? active[active.length - 1];
@@ -464,6 +561,7 @@ function renderLog(): void {
               'data-target': r.targets.join(' '),
               'data-guard': r.guard,
               'data-delay': r.delay === undefined ? undefined : String(r.delay),
+              'data-time': String(r.time),
               'data-selected': String(r.key === selectedRow),
               tabindex: 0,
               role: 'button',
@@ -499,7 +597,7 @@ function renderDetails(): void {
   if (!r) {
     box.className = 'details empty';
     box.removeAttribute('data-key');
-    box.replaceChildren('Click a transition to see it on the chart.');
+    box.replaceChildren(replay ? 'Click a transition to go to it and see it on the chart.' : 'Click a transition to see it on the chart.');
     return;
   }
   box.className = 'details';
@@ -526,6 +624,7 @@ function renderDetails(): void {
       ...row('to', r.targets.length ? r.targets.map((t) => shortState(t, r.sessionId)).join(', ') : r.kind === 'status' ? undefined : '(no state change)'),
       ...row('result', r.kind === 'status' ? `actor ${r.status}` : r.valueText),
       ...row('time', fmtTime(r.time)),
+      ...row('recorded', r.inferred ? 'the states were recorded; this path between them is inferred from the chart' : undefined),
     ),
   );
 }
@@ -550,8 +649,8 @@ function renderTimeline(): void {
     const restarts = ctxField(id, 'restartCount');
     const bar = h('div', { class: 'tl-bar' });
     for (const s of tl?.segments ?? []) {
-      const end = s.end ?? now;
-      if (end < t0) continue;
+      const end = Math.min(s.end ?? now, now);
+      if (end < t0 || s.start > now) continue;
       bar.append(
         h('div', {
           class: `tl-seg cat-${s.category}`,
@@ -563,7 +662,7 @@ function renderTimeline(): void {
       );
     }
     for (const m of tl?.markers ?? []) {
-      if (m.time < t0) continue;
+      if (m.time < t0 || m.time > now) continue;
       bar.append(
         h(
           'div',
@@ -612,6 +711,7 @@ function renderTimeline(): void {
         'data-session-id': id,
         'data-label': model.label(id),
         'data-category': category,
+        'data-restarts': typeof restarts === 'number' ? String(restarts) : undefined,
         onclick: () => select(id),
       },
       h(
@@ -632,12 +732,139 @@ function renderTimeline(): void {
             'div',
             { class: 'tl-axis' },
             h('span', {}, ''),
-            h('div', { class: 'tl-axis-bar' }, h('span', {}, `−${fmtDur(span)}`), h('span', {}, 'now')),
-            h('span', { class: 'tl-legend' }, h('i', { class: 'm-start' }), 'start ', h('i', { class: 'm-exit' }), 'exit (code) ', h('i', { class: 'm-backoff' }), 'back-off'),
+            h('div', { class: 'tl-axis-bar' }, h('span', {}, `−${fmtDur(span)}`), h('span', {}, replay ? fmtTime(now) : 'now')),
+            h(
+              'span',
+              { class: 'tl-legend' },
+              h('i', { class: 'm-start' }),
+              'start ',
+              h('i', { class: 'm-exit' }),
+              'exit (code) ',
+              h('i', { class: 'm-backoff' }),
+              'back-off ',
+              h('i', { class: 'm-probe' }),
+              'probe failed',
+            ),
           ),
         ]
       : [h('p', { class: 'empty' }, 'Select an actor.')]),
   );
+}
+
+// ---- replay ----
+
+/** Events of the selected actor's pod as `kubectl describe` shows them, at the scrubber's time. */
+function renderEvents(): void {
+  if (!replay) return;
+  const host = byId('events');
+  const root = selected ? model.rootOf(selected) : undefined;
+  const pod = root ? model.podView(root) : undefined;
+  const t = replay.position;
+  const list = replay.eventsAt(t, pod ? { uid: pod.uid, name: pod.name, namespace: pod.namespace } : undefined);
+  host.setAttribute('data-count', String(list.length));
+  host.setAttribute('data-time', String(t));
+  const from = (ev: ReplayEvent): string => (ev.involvedObject?.fieldPath ? `kubelet · ${ev.involvedObject.fieldPath}` : 'kubelet');
+  host.replaceChildren(
+    list.length
+      ? h(
+          'table',
+          { class: 'events' },
+          h('tr', {}, h('th', {}, 'Type'), h('th', {}, 'Reason'), h('th', {}, 'Age'), h('th', {}, 'From'), h('th', {}, 'Message')),
+          ...list.map((ev) =>
+            h(
+              'tr',
+              {
+                'data-testid': 'event-row',
+                'data-type': ev.type ?? '',
+                'data-reason': ev.reason ?? '',
+                'data-count': String(ev.count ?? 1),
+                'data-field-path': ev.involvedObject?.fieldPath ?? '',
+                class: ev.type === 'Warning' ? 'warning' : '',
+              },
+              h('td', {}, ev.type ?? ''),
+              h('td', {}, ev.reason ?? ''),
+              h('td', {}, `${fmtAge(t - ev.at)}${(ev.count ?? 1) > 1 ? ` (x${ev.count})` : ''}`),
+              h('td', {}, from(ev)),
+              h('td', { class: 'ev-msg' }, ev.message ?? ''),
+            ),
+          ),
+        )
+      : h('p', { class: 'empty' }, 'No events yet at this point.'),
+  );
+}
+
+function seekTo(t: number): void {
+  if (!replay) return;
+  const rebuilt = replay.seek(t);
+  const scrubber = byId('replay-scrubber') as HTMLInputElement;
+  const offset = Math.round(replay.position - replay.start);
+  if (Number(scrubber.value) !== offset) scrubber.value = String(offset);
+  const label = byId('replay-time');
+  label.setAttribute('data-time', String(replay.position));
+  label.setAttribute('data-offset-ms', String(offset));
+  label.textContent = `${fmtTime(replay.position)} · +${fmtDur(offset)} of ${fmtDur(replay.end - replay.start)}`;
+  pending.tree = pending.log = true;
+  if (rebuilt) pending.machines = true;
+  if (selected) pending.actors.add(selected);
+  schedule();
+}
+
+function startReplay(data: ReplayData): void {
+  replay = new ReplayPlayer(data, model);
+  document.body.classList.add('replaying');
+  byId('replay-bar').hidden = false;
+  byId('events-pane').hidden = false;
+  const conn = byId('connection-status');
+  conn.setAttribute('data-state', 'replay');
+  conn.textContent = `replay · ${data.source || 'recording'}`;
+  const scrubber = byId('replay-scrubber') as HTMLInputElement;
+  scrubber.max = String(Math.max(0, data.end - data.start));
+  const player = replay;
+  let playing: ReturnType<typeof setInterval> | undefined;
+  const play = byId('replay-play');
+  const stop = (): void => {
+    if (playing) clearInterval(playing);
+    playing = undefined;
+    play.textContent = '▶ play';
+    play.setAttribute('data-playing', 'false');
+  };
+  play.addEventListener('click', () => {
+    if (playing) return stop();
+    if (player.position >= player.end) seekTo(player.start);
+    play.textContent = 'pause';
+    play.setAttribute('data-playing', 'true');
+    let last = performance.now();
+    playing = setInterval(() => {
+      const now = performance.now();
+      const speed = Number((byId('replay-speed') as HTMLSelectElement).value) || 1;
+      seekTo(player.position + (now - last) * speed);
+      last = now;
+      if (player.position >= player.end) stop();
+    }, 50);
+  });
+  scrubber.addEventListener('input', () => {
+    stop();
+    seekTo(player.start + Number(scrubber.value));
+  });
+  const step = (dir: 1 | -1): void => {
+    stop();
+    const times = player.transitionTimes(selected);
+    const all = times.length ? times : player.transitionTimes();
+    const here = player.position;
+    const next = dir > 0 ? all.find((x) => x > here) : [...all].reverse().find((x) => x < here);
+    if (next !== undefined) seekTo(next);
+  };
+  byId('replay-prev').addEventListener('click', () => step(-1));
+  byId('replay-next').addEventListener('click', () => step(1));
+  scrubber.addEventListener('keydown', (ev) => {
+    const k = (ev as KeyboardEvent).key;
+    if (k === 'ArrowLeft' || k === 'ArrowRight') {
+      ev.preventDefault();
+      step(k === 'ArrowRight' ? 1 : -1);
+    }
+  });
+  // Open at the end: the whole run is on the timelines; scrub back from there.
+  seekTo(player.end);
 }
 
 // ---- connection ----
@@ -663,14 +890,15 @@ function connect(): void {
     }
     const ch = model.apply(msg);
     if (ch.reset) {
-      charts.clear();
-      shownMachine = undefined;
+      // Laid-out charts stay cached (keyed by content); only what is shown is redone.
+      shownKey = undefined;
       shownChart = undefined;
       pending.reset = true;
     }
     pending.tree ||= ch.tree;
     pending.log ||= ch.log;
     pending.machines ||= ch.machines;
+    pending.pods ||= ch.pods;
     for (const id of ch.actors) pending.actors.add(id);
     schedule();
   };
@@ -680,7 +908,7 @@ function connect(): void {
   };
 }
 
-function init(): void {
+async function init(): Promise<void> {
   byId('log-all').addEventListener('change', (ev) => {
     logAll = (ev.target as HTMLInputElement).checked;
     pending.log = true;
@@ -712,6 +940,23 @@ function init(): void {
     applyZoom();
     applyChartState();
   });
+  // ---- actor list filters ----
+  const refilter = (): void => {
+    tree.filter = {
+      name: (byId('filter-name') as HTMLInputElement).value,
+      namespace: (byId('filter-namespace') as HTMLSelectElement).value,
+      state: (byId('filter-state') as HTMLInputElement).value,
+    };
+    pending.tree = true;
+    schedule();
+  };
+  for (const id of ['filter-name', 'filter-state']) byId(id).addEventListener('input', refilter);
+  byId('filter-namespace').addEventListener('change', refilter);
+  byId('show-calls').addEventListener('change', (ev) => {
+    tree.callsMode = (ev.target as HTMLInputElement).checked;
+    pending.tree = true;
+    schedule();
+  });
   const host = byId('statechart');
   host.addEventListener('scroll', () => {
     if (Math.abs(host.scrollLeft - expectedScroll.left) > 2 || Math.abs(host.scrollTop - expectedScroll.top) > 2) userScrolledAt = Date.now();
@@ -737,6 +982,11 @@ function init(): void {
   window.addEventListener('resize', () => {
     if (zoomMode !== 'manual') applyZoom();
   });
+  const data = await loadReplay();
+  if (data) {
+    startReplay(data);
+    return;
+  }
   // Countdown and pruning of ended actors (probe runs come and go).
   setInterval(() => {
     if (model.prune(model.serverNow(), selected)) pending.tree = true;
@@ -745,4 +995,4 @@ function init(): void {
   connect();
 }
 
-init();
+void init();

@@ -1,8 +1,10 @@
 // Lays out a machine with elkjs (layered, nested compound states) and draws it
-// as SVG. Layout runs once per distinct machine; live updates only toggle
-// attributes (active states, highlighted transition).
+// as SVG. Layout runs once per distinct machine (main.ts caches the views);
+// live updates only toggle attributes (active states, highlighted transition).
+// ELK runs in a Web Worker (elk-worker.min.js beside main.js), so laying out a
+// big chart never blocks the actor list.
 
-import ELK from 'elkjs/lib/elk.bundled.js';
+import ELK from 'elkjs/lib/elk-api.js';
 import { metaCategory } from '../../src/inspect/chart.js';
 import {
   buildChartModel,
@@ -36,6 +38,11 @@ const measure: MeasureText = (text, style) => {
 };
 
 let elk: InstanceType<typeof ELK> | undefined;
+let layouts = 0;
+/** How many ELK layouts this page has run (each cached view is laid out once). */
+export function layoutCount(): number {
+  return layouts;
+}
 
 export interface TakenTransitionRef {
   source?: string;
@@ -52,8 +59,8 @@ export interface ChartView {
   setActive(ids: Iterable<string>): void;
   /** Highlights a taken transition (source/targets/descriptor); undefined clears. */
   highlight(t: TakenTransitionRef | undefined): void;
-  /** Marks the edges of the most recent transition. */
-  markLast(t: TakenTransitionRef | undefined): void;
+  /** Marks the edges of the most recent microstep (all its transitions). */
+  markLast(t: TakenTransitionRef | TakenTransitionRef[] | undefined): void;
   /** Box of a state in chart coordinates (for scrolling it into view). */
   box(id: string): { x: number; y: number; w: number; h: number } | undefined;
 }
@@ -95,7 +102,8 @@ function borderPoint(b: Box, tx: number, ty: number): { x: number; y: number } {
 
 export async function renderChart(machineId: string, machine: MachineJSON, direction: ChartDirection): Promise<ChartView> {
   const model: ChartModel = buildChartModel(machine, measure, direction);
-  elk ??= new ELK();
+  elk ??= new ELK({ workerUrl: 'elk-worker.min.js' });
+  layouts++;
   const laid = (await elk.layout(model.graph as never)) as unknown as ElkNodeIn;
   const width = Math.ceil((laid.width ?? 0) + 8);
   const height = Math.ceil((laid.height ?? 0) + 8);
@@ -249,30 +257,33 @@ export async function renderChart(machineId: string, machine: MachineJSON, direc
     edgeEls.push(item);
   }
 
-  const overlays: Record<string, SVGGElement | undefined> = {};
-  const drawOverlay = (cls: 'hl' | 'last', t: TakenTransitionRef | undefined): void => {
-    overlays[cls]?.remove();
-    overlays[cls] = undefined;
+  const overlays: Record<string, SVGGElement[]> = { hl: [], last: [] };
+  const drawOverlay = (cls: 'hl' | 'last', list: TakenTransitionRef[]): void => {
+    for (const g of overlays[cls]!) g.remove();
+    overlays[cls] = [];
     for (const { line } of foldEls) if (cls === 'hl') line.classList.remove('hl');
-    if (!t?.source) return;
-    const f = foldEls.find(({ f }) => f.sources.includes(t.source!) && f.eventType === t.eventType && (t.targets.length === 0 || t.targets.includes(f.target)));
-    if (!f) return;
-    if (cls === 'hl') f.line.classList.add('hl');
-    const a = boxes.get(t.source);
-    const b = boxes.get(f.f.target);
-    if (!a || !b) return;
-    const p = borderPoint(a, b.x + b.w / 2, b.y + b.h / 2);
-    const q = borderPoint(b, a.x + a.w / 2, a.y + a.h / 2);
-    const g = el('g', { class: `edge overlay ${cls}`, 'data-testid': 'transition-edge', 'data-source': t.source, 'data-target': f.f.target, 'data-event-type': f.f.eventType, 'data-folded': 'true' }, gOverlay);
-    el('path', { d: `M ${p.x} ${p.y} L ${q.x} ${q.y}`, class: 'edge-line', 'marker-end': `url(#arrow-${cls})` }, g);
-    overlays[cls] = g;
+    for (const t of list) {
+      if (!t.source) continue;
+      const f = foldEls.find(({ f }) => f.sources.includes(t.source!) && f.eventType === t.eventType && (t.targets.length === 0 || t.targets.includes(f.target)));
+      if (!f) continue;
+      if (cls === 'hl') f.line.classList.add('hl');
+      const a = boxes.get(t.source);
+      const b = boxes.get(f.f.target);
+      if (!a || !b) continue;
+      const p = borderPoint(a, b.x + b.w / 2, b.y + b.h / 2);
+      const q = borderPoint(b, a.x + a.w / 2, a.y + a.h / 2);
+      const g = el('g', { class: `edge overlay ${cls}`, 'data-testid': 'transition-edge', 'data-source': t.source, 'data-target': f.f.target, 'data-event-type': f.f.eventType, 'data-folded': 'true' }, gOverlay);
+      el('path', { d: `M ${p.x} ${p.y} L ${q.x} ${q.y}`, class: 'edge-line', 'marker-end': `url(#arrow-${cls})` }, g);
+      overlays[cls]!.push(g);
+    }
   };
 
-  const setEdgeClass = (t: TakenTransitionRef | undefined, cls: 'hl' | 'last'): void => {
+  const setEdgeClass = (t: TakenTransitionRef | TakenTransitionRef[] | undefined, cls: 'hl' | 'last'): void => {
+    const list = t === undefined ? [] : Array.isArray(t) ? t : [t];
     for (const item of edgeEls) {
       let on = false;
       item.info.transitions.forEach((tr, i) => {
-        const match = !!t && transitionMatches(item.info.source, item.info.target, tr, t);
+        const match = list.some((x) => transitionMatches(item.info.source, item.info.target, tr, x));
         on ||= match;
         item.lines[i]?.classList.toggle(cls, match);
       });
@@ -286,7 +297,7 @@ export async function renderChart(machineId: string, machine: MachineJSON, direc
         if (item.labelEl) gLabels.appendChild(item.labelEl);
       }
     }
-    drawOverlay(cls, t);
+    drawOverlay(cls, list);
   };
 
   return {

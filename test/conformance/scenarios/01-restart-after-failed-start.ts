@@ -21,8 +21,13 @@ import { ctr, fp } from './common.js';
 
 /** Attempt 1 follows the exit at once: a relist (≤ 1 s) plus a sync. */
 const IMMEDIATE_MS = 2500;
-/** A back-off of B s: restart ≥ B s after the exit, at the 10–15 s pod-worker retry at the latest (+1 s PLEG). */
-const backoffWindow = (b: number): [number, number] => [b * 1000 - 50, b * 1000 + 6500];
+/**
+ * A back-off of B s, measured from the exit: the restart comes at the first
+ * pod-worker retry (every 10–15 s after the sync the exit triggered, ≤ 1 s
+ * after it) past the expiry. For 10 s that is the first retry (≤ 16.5 s);
+ * for longer ones up to 15 s (+ the relist) after the expiry.
+ */
+const backoffWindow = (b: number): [number, number] => [b * 1000 - 50, b <= 10 ? 16_500 : b * 1000 + 16_500];
 
 const hookPod = makePod('poststart-exec-fails', {
   containers: [ctr('app', { lifecycle: { postStart: { exec: { command: ['sh', '-c', 'exit 1'] } } } })],

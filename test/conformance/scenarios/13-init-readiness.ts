@@ -30,7 +30,7 @@ export const initReadyOnSuccess: Scenario = {
   expect: [
     seq(call('StartContainer', { name: 'init', error: false }).as('initStart'), exited('init', 0, 0).as('initExit')),
     somePod('init running with ready false', (l) => stateOf(l, 'init') === 'running' && ready(l, 'init') === false),
-    everyPod('init not ready while it runs', (l) => ready(l, 'init') === false, { to: 'initExit' }),
+    everyPod('init not ready while it runs', (l) => ready(l, 'init') !== true, { to: 'initExit' }),
     somePod('init terminated 0 with ready true', (l) => stateOf(l, 'init') === 'terminated:0' && ready(l, 'init') === true),
     noPod('init terminated 0 with ready false', (l) => stateOf(l, 'init') === 'terminated:0' && ready(l, 'init') !== true),
     noPod('init running with ready true', (l) => stateOf(l, 'init') === 'running' && ready(l, 'init') === true),
