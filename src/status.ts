@@ -9,6 +9,7 @@ import { podRestartPolicy } from '../machines/restart-policy.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';
 import { getPodQOS } from './kuberuntime/qos.js';
+import { containerStatusStopSignal } from './kuberuntime/stop-signal.js';
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase, PodStatus } from './k8s/types.js';
 
 type ContainerSnapshot = SnapshotFrom<typeof containerMachine>;
@@ -97,6 +98,9 @@ export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string
     imageID: cx.imageRef ?? '',
   };
   if (current) status.containerID = `${runtimeName}://${current.id}`;
+  // KEP-4960: the effective stop signal, with ContainerStopSignals on.
+  const stopSignal = containerStatusStopSignal(c, cx.config.featureGates);
+  if (stopSignal) status.stopSignal = stopSignal as ContainerStatus['stopSignal'];
   return status;
 }
 

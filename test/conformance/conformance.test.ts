@@ -21,7 +21,7 @@ const selected = filter
 describe(`kubelet conformance (${stateletBin()})`, { concurrency: true, timeout: 460_000 }, () => {
   if (selected.length === 0) test('no scenario matches CONFORMANCE_SCENARIO', () => assert.fail(`nothing matches ${filter}`));
   for (const s of selected) {
-    test(s.name, { timeout: 450_000 }, async () => {
+    test(s.name, { timeout: 450_000, ...(s.knownDifference ? { todo: `known difference: ${s.knownDifference}` } : {}) }, async () => {
       const r = await runScenario(s);
       if (!r.ok) assert.fail(`\n${r.report}`);
     });

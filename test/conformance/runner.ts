@@ -44,6 +44,11 @@ export interface Action {
 
 export interface Scenario {
   name: string;
+  /**
+   * A difference from the kubelet that statelet has not closed yet, named here and in the
+   * README: the scenario still runs and reports, as a TODO that does not fail the suite.
+   */
+  knownDifference?: string;
   /** The kubelet source this scenario pins (repository path and function), with the version read. */
   pins: string;
   /** One line on what is checked. */
@@ -98,7 +103,9 @@ export function makePod(name: string, spec: Json, opts: { namespace?: string } =
 
 let running = 0;
 const queue: (() => void)[] = [];
-const limit = (): number => Math.max(1, Number(process.env['CONFORMANCE_CONCURRENCY'] || 6));
+// Four at a time: on a 2-core CI machine (next to another test file) more makes start-up times
+// noisy enough to blur the kubelet's real windows.
+const limit = (): number => Math.max(1, Number(process.env['CONFORMANCE_CONCURRENCY'] || 4));
 let lastStart = 0;
 
 async function acquire(): Promise<void> {

@@ -26,9 +26,10 @@ function nonRootScenario(tag: string, title: string, securityContext: Record<str
     summary: `Failed \`Error: ${msg}\`, CreateContainerConfigError, no CreateContainer, retried 10–16.5 s later`,
     pod: p.pod,
     fake: { images: [image] },
-    // Two rounds (start + 16.5 s at the latest), then delete.
-    actions: [{ label: 'stop', at: 22_000, do: { signal: 'SIGTERM' } }],
-    deadlineMs: 40_000,
+    // Two rounds (the second 16.5 s after the first at the latest), then delete; timed from
+    // the first ImageStatus so a slow start does not eat into the window.
+    actions: [{ label: 'stop', when: call('ImageStatus'), delayMs: 18_000, do: { signal: 'SIGTERM' } }],
+    deadlineMs: 60_000,
     expect: [
       seq(
         event({ type: 'Warning', reason: 'Failed', fieldPath: fp('app'), message: `Error: ${msg}` }).as('f1'),
