@@ -140,7 +140,9 @@ export function getPhase(
       // fields this is the Always / OnFailure / Never table below.
       const willRestart = spec.containers.some((c) => {
         const s = info.get(c.name);
-        const t = s?.state.terminated ?? s?.lastState?.terminated;
+        // Waiting with a last termination: a new instance is already on its way.
+        if (s?.state.waiting) return true;
+        const t = s?.state.terminated;
         return !!t && containerShouldRestart(c, restartPolicy, t.exitCode);
       });
       if (willRestart) return 'Running';

@@ -139,6 +139,9 @@ export async function readLogs(path: string, opts: LogOptions, write: (chunk: Bu
 
   let fh = await open(path, 'r');
   try {
+    // Without follow, what the file held when the request came: a line written meanwhile does
+    // not turn `tailLines=2` into three lines.
+    const endAt = opts.follow ? Infinity : (await fh.stat()).size;
     let pos = opts.tailLines !== undefined && opts.tailLines >= 0 ? await tailStart(fh, opts.tailLines) : 0;
     let isNewLine = true;
     let pending = Buffer.alloc(0);
@@ -164,7 +167,9 @@ export async function readLogs(path: string, opts: LogOptions, write: (chunk: Bu
       const buf = Buffer.alloc(64 * 1024);
       for (;;) {
         if (signal?.aborted) return total;
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+        const want = Math.min(buf.length, endAt - pos);
+        if (want <= 0) return total;
+        const { bytesRead } = await fh.read(buf, 0, want, pos);
         if (bytesRead === 0) return total;
         pos += bytesRead;
         total += bytesRead;
