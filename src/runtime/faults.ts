@@ -40,7 +40,7 @@ export interface FaultSubject {
   images?: string[];
 }
 
-const RULE_KEYS = new Set(['method', 'name', 'image', 'times', 'code', 'message', 'delayMs', 'hang']);
+const RULE_KEYS = new Set(['method', 'name', 'image', 'times', 'code', 'message', 'delayMs', 'hang', 'leaveExited']);
 
 let methodNames: Set<string> | undefined;
 function knownMethods(): Set<string> {

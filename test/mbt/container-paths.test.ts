@@ -134,6 +134,7 @@ describe('model-based: shortest paths through the container chart, run against t
       let done!: () => void;
       const finished = new Promise<void>((r) => (done = r));
       const external: Promise<unknown>[] = [];
+      const early = new Set<number>();
 
       /** Before the next step's event can happen, arrange for it. */
       const arrange = (i: number) => {
@@ -141,7 +142,16 @@ describe('model-based: shortest paths through the container chart, run against t
         if (!next) return done();
         const type = next.event.type;
         const m = /^xstate\.error\.actor\.(\w+)$/.exec(type);
-        if (m) {
+        // Under imagePullPolicy Always the pull follows the step into Pulling at once (no
+        // ImageStatus first): a failure of that pull is arranged one step early.
+        const after = path.steps[i + 2];
+        if (expected[i + 1] === 'Pulling.Pulling' && String(after?.event.type) === 'xstate.error.actor.pullImage') {
+          runtime.faults.add({ method: 'PullImage', times: 1, code: 'UNKNOWN', message: 'injected pullImage failure' });
+          early.add(i + 1);
+        }
+        if (m && early.has(i)) {
+          // already arranged
+        } else if (m) {
           // A failed start leaves the container as containerd does (EXITED 128 StartError).
           runtime.faults.add({ method: CRI_METHOD[m[1]!]!, times: 1, code: 'UNKNOWN', message: `injected ${m[1]} failure`, leaveExited: m[1] === 'startContainer' });
         } else if (type === 'RUNTIME.STATUS') {
