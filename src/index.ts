@@ -29,3 +29,16 @@ export type { ContainerConfig as ContainerMachineConfig } from '../machines/cont
 export * as messages from './k8s/messages.js';
 export { generateContainerConfig, generatePodSandboxConfig } from './kuberuntime/config.js';
 export * from './kuberuntime/labels.js';
+// The node agent (`statelet serve`) as a library: sources, sinks, adoption.
+export { NodeAgent, type NodeAgentOptions } from './node/agent.js';
+export type { PodSource, PodSourceHandlers, SourcedPod, SourceProblem } from './node/pod-source.js';
+export { StaticPodSource, FILE_CHECK_FREQUENCY_MS, type StaticPodSourceOptions } from './node/static-source.js';
+export { loadStaticPod, staticPodUid, nodeNameOf } from './node/static-pod.js';
+export { NdjsonSink, TextSink, eventLine, podLine, type StatusSink, type EventSink, type NodeSink } from './node/sinks.js';
+export { admitPodCount, rejectedStatus, DEFAULT_MAX_PODS } from './node/admission.js';
+export { AdoptingCriClient, AdoptionRegistry, adoptionActors } from './node/adoption.js';
+export { planAdoption, type AdoptionPlan } from './node/reconcile.js';
+export { addPlanned } from './node/adopt.js';
+export { listRuntimePods, runtimePod, NODE_NAME_LABEL } from './node/runtime-view.js';
+export { CheckpointStore, type PodCheckpoint } from './node/checkpoint.js';
+export { ContainerLogManager } from './node/container-logs.js';

@@ -77,8 +77,6 @@ export class NodeAgent {
   private stopping = false;
   private syncing: Promise<void> = Promise.resolve();
   private lockFile: string;
-  /** Resolves once start-up adoption and orphan cleanup have been decided. */
-  adopted: Promise<void> = Promise.resolve();
   /** Last adoption summary (for tools and the bench). */
   adoption = { pods: 0, fromCheckpoint: 0, fromRuntime: 0, fresh: 0, orphans: 0, ms: 0 };
 
@@ -116,10 +114,13 @@ export class NodeAgent {
     );
     await this.manager.connect();
     const runtime = await listRuntimePods(this.opts.client, { [NODE_NAME_LABEL]: this.opts.nodeName });
+    // Source updates that arrive meanwhile queue behind the adoption (a pod is added once).
     this.started = true;
-    await this.adoptAll(runtime, checkpoints);
+    this.syncing = this.adoptAll(runtime, checkpoints);
+    await this.syncing;
     // The PLEG starts after adoption, so its first relist reports whatever exited meanwhile.
     await this.manager.start();
+    this.enqueueSync();
     this.adoption.ms = Date.now() - t0;
     this.log(
       `adopted ${this.adoption.pods} pod(s) in ${this.adoption.ms} ms (${this.adoption.fromCheckpoint} from checkpoints, ${this.adoption.fromRuntime} rebuilt from the runtime, ${this.adoption.fresh} new), ${this.adoption.orphans} orphan(s) to clean up`,
@@ -159,25 +160,25 @@ export class NodeAgent {
 
   // ---------------------------------------------------------------- internals
 
+  /** One agent per root dir: a second one would fight the first over every pod. */
   private lock(): void {
     mkdirSync(this.opts.rootDir, { recursive: true, mode: 0o700 });
     chmodSync(this.opts.rootDir, 0o700);
+    let pid = 0;
     try {
-      const pid = Number(readFileSync(this.lockFile, 'utf8').trim());
-      if (pid && pid !== process.pid) {
-        let alive = false;
-        try {
-          process.kill(pid, 0);
-          alive = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('statelet');
-        } catch {
-          /* gone */
-        }
-        if (alive) throw new Error(`another statelet agent (pid ${pid}) owns ${this.opts.rootDir}`);
+      pid = Number(readFileSync(this.lockFile, 'utf8').trim()) || 0;
+    } catch {
+      /* no agent before this one */
+    }
+    if (pid && pid !== process.pid) {
+      let alive = false;
+      try {
+        process.kill(pid, 0);
+        alive = readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('statelet');
+      } catch {
+        /* gone: an agent that was killed */
       }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && !(err instanceof SyntaxError)) {
-        if ((err as Error).message.startsWith('another statelet')) throw err;
-      }
+      if (alive) throw new Error(`another statelet agent (pid ${pid}) owns ${this.opts.rootDir}`);
     }
     writeFileSync(this.lockFile, `${process.pid}\n`, { mode: 0o600 });
   }

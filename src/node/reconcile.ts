@@ -159,7 +159,7 @@ export async function planAdoption(pod: Pod, rp: RuntimePod | undefined, checkpo
   const view: RuntimePod = { ...rp, sandboxes: rp.sandboxes.filter((s) => !extra.includes(s)), instances: rp.instances.filter(live) };
   for (const i of view.instances) if (i.status.state === 'running') plan.running.set(i.id, i.status.startedAt ?? env.now);
 
-  if (cpSnap && cpCx && checkpointFits(cpSnap, current)) {
+  if (cpSnap && cpCx && checkpointFits(cpSnap, current, view)) {
     restoreCheckpoint(plan, checkpoint!, view, current);
     return plan;
   }
@@ -172,14 +172,25 @@ export async function planAdoption(pod: Pod, rp: RuntimePod | undefined, checkpo
   return plan;
 }
 
-/** The checkpoint knows the sandbox the runtime runs the pod in (or was creating it). */
-function checkpointFits(snap: Json, current: RuntimeSandbox): boolean {
+/**
+ * The checkpoint knows the sandbox the runtime runs the pod in (or was creating it), and
+ * every container instance the runtime has: a checkpoint written before an instance was
+ * created or started (it lags by a batch) is contradicted by the runtime, which wins.
+ */
+function checkpointFits(snap: Json, current: RuntimeSandbox, rp: RuntimePod): boolean {
   const cx = snap.context as Json;
   if (snap.status !== 'active') return false;
   const known: string[] = [cx.sandbox?.id, ...((cx.oldSandboxIds as string[] | undefined) ?? [])].filter(Boolean);
-  if (known.includes(current.id)) return true;
+  const sandboxKnown = known.includes(current.id);
   // Killed inside RunPodSandbox: the runtime made the sandbox; re-invoked, it is adopted ("reserved for").
-  return !cx.sandbox && topOf(snap.value) === 'CreatingSandbox' && cx.sandboxAttempt === current.attempt;
+  const sandboxBeingMade = !cx.sandbox && topOf(snap.value) === 'CreatingSandbox' && cx.sandboxAttempt === current.attempt;
+  if (!sandboxKnown && !sandboxBeingMade) return false;
+  const instances = new Set<string>(Object.values((cx.instanceIds ?? {}) as Record<string, string[]>).flat());
+  for (const { entry } of containerChildren(snap).values()) {
+    const ccx = entry.snapshot?.context as Json | undefined;
+    for (const k of ['instance', 'lastTermination', 'previousTermination']) if (ccx?.[k]?.id) instances.add(ccx[k].id);
+  }
+  return rp.instances.every((i) => instances.has(i.id));
 }
 
 function restoreCheckpoint(plan: AdoptionPlan, cp: PodCheckpoint, rp: RuntimePod, current: RuntimeSandbox): void {

@@ -100,6 +100,11 @@ for (const t of targets()) {
         assert.equal(rt.sandboxes.length, 1);
         assert.equal(rt.containers.length, 1);
         assert.equal(second.events('Started').length, 0, 'the adopted instance is not started again');
+        // One agent per root dir.
+        const third = node.serve();
+        assert.equal(await third.exited, 1);
+        assert.match(third.stderr, /another statelet agent \(pid \d+\) owns/);
+        node.agent = second;
       } finally {
         await node.cleanup();
       }

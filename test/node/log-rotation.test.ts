@@ -54,13 +54,25 @@ spec:
         assert.ok(files.some((f) => /^0\.log\.\d{8}-\d{6}$/.test(f)), `a rotated log: ${files.join(' ')}`);
         assert.ok(files.some((f) => f.endsWith('.gz')), `an older one compressed: ${files.join(' ')}`);
         assert.ok(files.length <= 3, `at most 3 files: ${files.join(' ')}`);
-        // The runtime writes to the new file: its lines are newer than the rotated one's.
+        // The runtime writes to the new file: its lines are newer than the rotated one's. (Read
+        // together, and again if a rotation happened in between.)
         const num = (text: string) => Number(/line-(\d+)-/.exec(text)?.[1] ?? -1);
-        const rotated = files.filter((f) => /^0\.log\.\d{8}-\d{6}$/.test(f)).sort().pop()!;
-        await sleep(400);
-        const live = readFileSync(join(dir, '0.log'), 'utf8').trim().split('\n');
-        const old = readFileSync(join(dir, rotated), 'utf8').trim().split('\n');
-        assert.ok(live.length > 0 && num(live.at(-1)!) > num(old.at(-1)!), 'the live log continues after the rotated one');
+        let ok = false;
+        let seen = '';
+        for (let i = 0; i < 30 && !ok; i++) {
+          await sleep(100);
+          try {
+            const rotated = readdirSync(dir).filter((f) => /^0\.log\.\d{8}-\d{6}$/.test(f)).sort().pop();
+            if (!rotated) continue;
+            const old = readFileSync(join(dir, rotated), 'utf8').trim().split('\n');
+            const live = readFileSync(join(dir, '0.log'), 'utf8').trim().split('\n');
+            seen = `live ends ${live.at(-1)}, ${rotated} ends ${old.at(-1)}`;
+            ok = num(live.at(-1)!) > num(old.at(-1)!);
+          } catch {
+            /* rotated meanwhile */
+          }
+        }
+        assert.ok(ok, `the live log continues after the rotated one (${seen})`);
       } finally {
         await manager.deletePod(uid, { gracePeriodSeconds: 1 });
         for (let i = 0; i < 40 && existsSync(podLogDirectory(logs, pod)); i++) await sleep(50);
