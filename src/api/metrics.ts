@@ -346,7 +346,7 @@ export class NodeMetrics {
         const m = self.manager;
         for (const pod of m?.listPods() ?? []) {
           const a = m!.getActor(pod.metadata.uid ?? '');
-          if (a) walk(a as unknown as AnyActorRef);
+          if (a) walk(a);
         }
         for (const [machine, n] of Object.entries(counts)) this.set({ machine }, n);
       },

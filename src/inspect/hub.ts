@@ -13,7 +13,7 @@
 //   unchanged part of a context (a container's pod spec) only once;
 // - a client may skip the per-actor Stately `definition` (?definitions=0).
 
-import type { AnyActorRef, InspectionEvent } from 'xstate';
+import { Actor, StateMachine, type AnyActorRef, type AnyStateMachine, type InspectionEvent } from 'xstate';
 import { guardLabel, machineToJSON } from './chart.js';
 import {
   STATELET_PROTOCOL,
@@ -88,43 +88,39 @@ interface ActorEntry {
   machine?: MachineEntry | null;
 }
 
-interface MachineLike {
-  id: string;
-  config: object;
-  root: unknown;
-  toJSON(): unknown;
-}
+type MachineLike = AnyStateMachine;
 
-/** Internal fields XState's Actor has but ActorRef types do not expose. */
-interface ActorInternals {
-  _parent?: { sessionId: string };
-  _processingStatus?: number;
-  logic?: { config?: unknown; root?: unknown; toJSON?: unknown; id?: unknown };
-  systemId?: string;
-  src?: unknown;
+/**
+ * What an inspected actor was created from, read through XState's public API only: the
+ * `Actor` class's `logic`, `options.parent` and `systemId` (the `ActorRef` interface
+ * exposes none of them). Inspection events carry `Actor` instances; anything else
+ * (a foreign ref) has no parent, logic or system id we can know.
+ */
+function actorParts(ref: AnyActorRef): { parent: AnyActorRef | undefined; logic: unknown; systemId: string | undefined } {
+  if (ref instanceof Actor) return { parent: ref.options.parent, logic: ref.logic, systemId: ref.systemId };
+  return { parent: undefined, logic: undefined, systemId: undefined };
 }
-
-interface MicrostepEvent {
-  type: '@xstate.microstep';
-  rootId: string;
-  actorRef: AnyActorRef;
-  event: { type: string };
-  snapshot: { value?: unknown; status?: string };
-  _transitions: Array<{
-    source: { id: string };
-    target?: Array<{ id: string }>;
-    eventType: string;
-    guard?: unknown;
-    delay?: unknown;
-    reenter?: boolean;
-  }>;
-}
-
-const PROCESSING_STOPPED = 2; // XState's ProcessingStatus.Stopped
 
 function isMachine(logic: unknown): logic is MachineLike {
-  const l = logic as ActorInternals['logic'];
-  return !!l && typeof l === 'object' && typeof l.toJSON === 'function' && !!l.root && !!l.config && typeof l.id === 'string';
+  return logic instanceof StateMachine;
+}
+
+/**
+ * Whether an actor is still alive, by public state only: its snapshot is active and, for a
+ * child, its parent still lists it in `snapshot.children` (XState removes a child from
+ * there when it stops it, also one stopped before it ever started and sent a snapshot).
+ */
+function isLive(ref: AnyActorRef, parent: AnyActorRef | undefined): boolean {
+  let snapshot: { status?: string } | undefined;
+  try {
+    snapshot = ref.getSnapshot() as { status?: string } | undefined;
+  } catch {
+    return false;
+  }
+  if (snapshot?.status !== 'active') return false;
+  if (!parent) return true;
+  const children = (parent.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children;
+  return !!children && Object.values(children).includes(ref);
 }
 
 export class InspectionHub {
@@ -235,7 +231,7 @@ export class InspectionHub {
           ref,
           sessionId: ref.sessionId,
           rootId: ev.rootId,
-          parentId: (ref as unknown as ActorInternals)._parent?.sessionId,
+          parentId: actorParts(ref).parent?.sessionId,
           createdAt: this.now(),
           announced: false,
         };
@@ -286,7 +282,7 @@ export class InspectionHub {
       }
       case '@xstate.microstep': {
         if (this.historySize === 0 && this.clients.size === 0) return;
-        const m = ev as unknown as MicrostepEvent;
+        const m = ev;
         const transitions: TakenTransition[] = m._transitions.map((t) => {
           const taken: TakenTransition = {
             source: t.source.id,
@@ -295,7 +291,9 @@ export class InspectionHub {
           };
           const g = guardLabel(t.guard);
           if (g) taken.guard = g;
-          if (typeof t.delay === 'number' || typeof t.delay === 'string') taken.delay = t.delay;
+          // An `after` transition carries its delay; XState's definition type does not declare it.
+          const { delay } = t as typeof t & { delay?: unknown };
+          if (typeof delay === 'number' || typeof delay === 'string') taken.delay = delay;
           if (t.reenter) taken.reenter = true;
           return taken;
         });
@@ -307,7 +305,7 @@ export class InspectionHub {
           time: this.now(),
           event: m.event.type,
           transitions,
-          value: m.snapshot.value,
+          value: 'value' in m.snapshot ? m.snapshot.value : undefined,
           status: m.snapshot.status ?? 'active',
         };
         if (this.historySize > 0) this.remember(rec);
@@ -360,7 +358,7 @@ export class InspectionHub {
 
   private machineOf(entry: ActorEntry): MachineEntry | undefined {
     if (entry.machine !== undefined) return entry.machine ?? undefined;
-    const logic = (entry.ref as unknown as ActorInternals).logic;
+    const logic = actorParts(entry.ref).logic;
     entry.machine = isMachine(logic) ? this.machineEntry(logic) : null;
     return entry.machine ?? undefined;
   }
@@ -403,9 +401,8 @@ export class InspectionHub {
   }
 
   private actorMessage(entry: ActorEntry, snapshot: unknown): ActorMessage {
-    const ref = entry.ref as AnyActorRef & ActorInternals;
+    const ref = entry.ref;
     const machine = this.machineOf(entry);
-    const config = ref.logic?.config;
     let name = ref.id;
     let definition: string;
     if (machine) {
@@ -413,14 +410,8 @@ export class InspectionHub {
       definition = machine.definition;
       if (name === ref.sessionId) name = machine.machine.id;
     } else {
-      // Stately sends `{ id: name }` for logic without an object config.
-      if (config && typeof config === 'object') {
-        const id = (config as { id?: unknown }).id;
-        if (name === ref.sessionId && typeof id === 'string') name = id;
-        definition = safeStringify(config, { maxDepth: 10 });
-      } else {
-        definition = JSON.stringify({ id: name });
-      }
+      // Stately sends `{ id: name }` for logic that is not a machine (promise, callback).
+      definition = JSON.stringify({ id: name });
     }
     const msg: ActorMessage = {
       type: '@xstate.actor',
@@ -435,7 +426,8 @@ export class InspectionHub {
       snapshot: toPlain(snapshot, { maxDepth: this.maxDepth }),
       actorId: ref.id,
     };
-    if (ref.systemId !== undefined) msg.systemId = ref.systemId;
+    const { systemId } = actorParts(ref);
+    if (systemId !== undefined) msg.systemId = systemId;
     if (typeof ref.src === 'string') msg.src = ref.src;
     if (machine) msg.machineId = machine.key;
     return msg;
@@ -454,19 +446,12 @@ export class InspectionHub {
     send({ type: '@statelet.hello', protocol: STATELET_PROTOCOL, serverTime: this.now() });
     const live: Array<[ActorEntry, unknown]> = [];
     for (const entry of this.actors.values()) {
-      const internals = entry.ref as unknown as ActorInternals;
-      let snapshot: unknown;
-      try {
-        snapshot = entry.ref.getSnapshot();
-      } catch {
-        snapshot = undefined;
-      }
-      const status = (snapshot as { status?: string } | undefined)?.status;
       // Catches actors stopped before they ever started (no snapshot event).
-      if (status !== 'active' || internals._processingStatus === PROCESSING_STOPPED) {
+      if (!isLive(entry.ref, actorParts(entry.ref).parent)) {
         this.actors.delete(entry.sessionId);
         continue;
       }
+      const snapshot = entry.ref.getSnapshot();
       this.machineOf(entry);
       live.push([entry, snapshot]);
     }

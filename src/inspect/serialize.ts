@@ -53,9 +53,8 @@ export function toPlain(value: unknown, opts: PlainOptions = {}): unknown {
       if (obj instanceof Error) {
         const e: Record<string, unknown> = { name: obj.name, message: obj.message };
         for (const k of ['code', 'details', 'reason', 'exitCode'] as const) {
-          if ((obj as unknown as Record<string, unknown>)[k] !== undefined) {
-            e[k] = walk((obj as unknown as Record<string, unknown>)[k], depth + 1, k);
-          }
+          const v: unknown = Reflect.get(obj, k);
+          if (v !== undefined) e[k] = walk(v, depth + 1, k);
         }
         if (obj.cause !== undefined) e.cause = walk(obj.cause, depth + 1, 'cause');
         return e;

@@ -223,7 +223,7 @@ export async function startInspectionServer(opts: InspectionServerOptions = {}):
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     // `?definitions=0`: the client draws from @statelet.machine, skip the per-actor Stately definition.
-    pipeHubToSocket(hub, ws, { definitions: wantsDefinitions(req), maxBufferedBytes: maxBuffered, log });
+    pipeHubToSocket(hub, ws, { definitions: wantsDefinitions(req), maxBufferedBytes: maxBuffered, log, socket: req.socket });
   });
 
   await new Promise<void>((resolvePromise, reject) => {

@@ -207,8 +207,8 @@ export async function startStatelyBridge(opts: StatelyBridgeOptions): Promise<St
   // Stately's inspector reads only `@xstate.*` messages (with their definitions): the
   // statelet additions (`@statelet.*`) stay on the visualizer's stream.
   const statelyOnly = (data: string): boolean => data.startsWith('{"type":"@xstate.');
-  wss.on('connection', (ws: WebSocket) => {
-    pipeHubToSocket(opts.hub, ws, { definitions: true, maxBufferedBytes: maxBuffered, log, filter: statelyOnly });
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    pipeHubToSocket(opts.hub, ws, { definitions: true, maxBufferedBytes: maxBuffered, log, filter: statelyOnly, socket: req.socket });
   });
 
   await new Promise<void>((resolve, reject) => {

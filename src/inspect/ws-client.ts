@@ -16,6 +16,11 @@ export interface HubSocketOptions {
   /** Only messages for which this is true are sent (the Stately bridge sends `@xstate.*` only). */
   filter?: (data: string) => boolean;
   log: (msg: string) => void;
+  /**
+   * The upgraded connection's socket (`req.socket` of the upgrade request, which ws takes
+   * over): corked while a turn's messages are written. Without it, messages go out one write each.
+   */
+  socket?: Duplex;
 }
 
 /** Largest message a client may send; clients have nothing to say beyond small control messages. */
@@ -30,7 +35,7 @@ export function pipeHubToSocket(hub: InspectionHub, ws: WebSocket, opts: HubSock
   let dead = false;
   // One write per event-loop turn instead of one per message: cork the socket at the
   // first message of a turn and flush it once the turn's inspection events are out.
-  const socket = (ws as unknown as { _socket?: Duplex })._socket;
+  const socket = opts.socket;
   let corked = false;
   const uncork = (): void => {
     corked = false;

@@ -337,9 +337,8 @@ const DEFAULT_FILE_MODE = 0o644;
 
 function defaultVolume(v: Volume): void {
   if (!isObject(v)) return;
-  const rec = v as unknown as Record<string, unknown>;
   // SetDefaults_Volume: no source at all is an emptyDir.
-  if (!VOLUME_SOURCES.some((k) => rec[k] !== undefined)) v.emptyDir = {};
+  if (!VOLUME_SOURCES.some((k) => Reflect.get(v, k) !== undefined)) v.emptyDir = {};
   if (isObject(v.emptyDir) && typeof v.emptyDir.sizeLimit === 'number') v.emptyDir.sizeLimit = String(v.emptyDir.sizeLimit);
   if (isObject(v.hostPath) && v.hostPath.type === undefined) v.hostPath.type = '';
   const defaultItems = (items: unknown): void => {
@@ -1031,8 +1030,7 @@ function validateVolumes(col: Collector, spec: PodSpec, ctx: SpecContext): void 
       if (ctx.volumes.has(v.name)) col.add(`${f}.name`, `Duplicate value: ${q(v.name)}`);
       else if (!errs.length) ctx.volumes.set(v.name, v);
     }
-    const rec = v as unknown as Record<string, unknown>;
-    const sources = VOLUME_SOURCES.filter((k) => rec[k] !== undefined);
+    const sources = VOLUME_SOURCES.filter((k) => Reflect.get(v, k) !== undefined);
     if (sources.length > 1) {
       for (const k of sources.slice(1)) col.forbidden(`${f}.${k}`, 'may not specify more than 1 volume type');
       return;

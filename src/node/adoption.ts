@@ -10,13 +10,13 @@
 //   started again (StartContainer answers with their real start time) and their
 //   postStart hook is not run again; an interrupted preStop is not run again either
 //   (the kill goes on with the grace that is left).
-import { fromPromise } from 'xstate';
+import { createActor, fromPromise, toPromise, type PromiseActorLogic } from 'xstate';
 import { CriClient, type CriClientOptions } from '../cri/client.js';
 import { CriError } from '../cri/errors.js';
 import type * as cri from '../cri/types.js';
 import type { RuntimeActors } from '../actors/index.js';
 import { CONTAINER_NAME_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
-import type { RunHandlerInput, StartContainerInput } from '../../machines/types.js';
+import type { RunHandlerInput, RunHandlerOutput, StartContainerInput, StartContainerOutput } from '../../machines/types.js';
 
 type CallOptions = Parameters<CriClient['runPodSandbox']>[1];
 
@@ -124,12 +124,18 @@ export class AdoptionRegistry {
   }
 }
 
-type PromiseLogic<O, I> = ReturnType<typeof fromPromise<O, I>>;
-type Creator<O, I> = (args: { input: I; signal: AbortSignal } & Record<string, unknown>) => PromiseLike<O>;
-
-/** The promise creator of a fromPromise actor (XState keeps it as `config`). */
-function creatorOf<O, I>(logic: PromiseLogic<O, I>): Creator<O, I> {
-  return (logic as unknown as { config: Creator<O, I> }).config;
+/**
+ * Runs the actor a wrapper replaces as a child of the call, through XState's public API
+ * (createActor + toPromise), so the wrapped logic stays opaque: an abort of the outer call
+ * (the chart left the state that invoked it) stops the inner actor too.
+ */
+function delegate<O, I>(logic: PromiseActorLogic<O, I>, input: I, signal: AbortSignal): Promise<O> {
+  const actor = createActor(logic, { input });
+  const abort = (): void => {
+    actor.stop();
+  };
+  signal.addEventListener('abort', abort, { once: true });
+  return toPromise(actor.start()).finally(() => signal.removeEventListener('abort', abort));
 }
 
 /**
@@ -138,28 +144,26 @@ function creatorOf<O, I>(logic: PromiseLogic<O, I>): Creator<O, I> {
  */
 export function adoptionActors(registry: AdoptionRegistry, now: () => number = Date.now) {
   return (actors: RuntimeActors): Partial<RuntimeActors> => {
-    const start = creatorOf(actors.startContainer as unknown as PromiseLogic<{ startedAt: number }, StartContainerInput>);
-    const hook = creatorOf(actors.runHandler as unknown as PromiseLogic<{ startedAt: number; finishedAt: number }, RunHandlerInput>);
     return {
-      startContainer: fromPromise<{ startedAt: number }, StartContainerInput>(async (args) => {
-        const startedAt = registry.running.get(args.input.containerId);
+      startContainer: fromPromise<StartContainerOutput, StartContainerInput>(async ({ input, signal }) => {
+        const startedAt = registry.running.get(input.containerId);
         if (startedAt !== undefined) return { startedAt };
-        return start(args as never);
-      }) as unknown as RuntimeActors['startContainer'],
-      runHandler: fromPromise<{ startedAt: number; finishedAt: number }, RunHandlerInput>(async (args) => {
-        const id = args.input.containerId;
+        return delegate(actors.startContainer, input, signal);
+      }),
+      runHandler: fromPromise<RunHandlerOutput, RunHandlerInput>(async ({ input, signal }) => {
+        const id = input.containerId;
         // Hooks run at least once (the kubelet's contract) and, here, at most once per instance
         // across restarts: a postStart ran (or was running) when the previous agent went away.
-        if (args.input.hook === 'PostStart' && registry.running.has(id)) {
+        if (input.hook === 'PostStart' && registry.running.has(id)) {
           const t = now();
           return { startedAt: t, finishedAt: t };
         }
-        if (args.input.hook === 'PreStop' && registry.skipPreStop.delete(id)) {
+        if (input.hook === 'PreStop' && registry.skipPreStop.delete(id)) {
           const t = now();
           return { startedAt: t, finishedAt: t };
         }
-        return hook(args as never);
-      }) as unknown as RuntimeActors['runHandler'],
+        return delegate(actors.runHandler, input, signal);
+      }),
     };
   };
 }

@@ -55,7 +55,7 @@ function knownMethods(): Set<string> {
 export function grpcCodeOf(code: string | number): number | undefined {
   if (typeof code === 'number') return Number.isInteger(code) && code >= 0 && code <= 16 ? code : undefined;
   const key = code.trim().toUpperCase();
-  const v = (GrpcStatus as unknown as Record<string, unknown>)[key];
+  const v = Object.entries(GrpcStatus).find(([name]) => name === key)?.[1];
   if (typeof v === 'number') return v;
   if (/^\d+$/.test(key)) return grpcCodeOf(Number(key));
   return undefined;
