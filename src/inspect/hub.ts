@@ -85,6 +85,8 @@ interface ActorEntry {
   parentId: string | undefined;
   createdAt: number;
   announced: boolean;
+  /** Its `xstate.init` was seen: a root that never started (or was stopped first) is not live. */
+  started: boolean;
   machine?: MachineEntry | null;
 }
 
@@ -108,9 +110,10 @@ function isMachine(logic: unknown): logic is MachineLike {
 /**
  * Whether an actor is still alive, by public state only: its snapshot is active and, for a
  * child, its parent still lists it in `snapshot.children` (XState removes a child from
- * there when it stops it, also one stopped before it ever started and sent a snapshot).
+ * there when it stops it, also one stopped before it ever started and sent a snapshot); a
+ * root, once it started (XState gives no public sign of a root stopped before its start).
  */
-function isLive(ref: AnyActorRef, parent: AnyActorRef | undefined): boolean {
+function isLive(ref: AnyActorRef, parent: AnyActorRef | undefined, started: boolean): boolean {
   let snapshot: { status?: string } | undefined;
   try {
     snapshot = ref.getSnapshot() as { status?: string } | undefined;
@@ -118,7 +121,7 @@ function isLive(ref: AnyActorRef, parent: AnyActorRef | undefined): boolean {
     return false;
   }
   if (snapshot?.status !== 'active') return false;
-  if (!parent) return true;
+  if (!parent) return started;
   const children = (parent.getSnapshot() as { children?: Record<string, unknown> } | undefined)?.children;
   return !!children && Object.values(children).includes(ref);
 }
@@ -234,6 +237,7 @@ export class InspectionHub {
           parentId: actorParts(ref).parent?.sessionId,
           createdAt: this.now(),
           announced: false,
+          started: false,
         };
         this.actors.set(entry.sessionId, entry);
         if (this.clients.size > 0) {
@@ -249,8 +253,12 @@ export class InspectionHub {
         return;
       }
       case '@xstate.event': {
-        if (this.clients.size === 0) return;
         const target = ev.actorRef as AnyActorRef;
+        if (ev.event.type === 'xstate.init') {
+          const entry = this.actors.get(target.sessionId);
+          if (entry) entry.started = true;
+        }
+        if (this.clients.size === 0) return;
         const source = ev.sourceRef as AnyActorRef | undefined;
         if (source) this.ensureAnnounced(source.sessionId);
         this.ensureAnnounced(target.sessionId);
@@ -447,7 +455,7 @@ export class InspectionHub {
     const live: Array<[ActorEntry, unknown]> = [];
     for (const entry of this.actors.values()) {
       // Catches actors stopped before they ever started (no snapshot event).
-      if (!isLive(entry.ref, actorParts(entry.ref).parent)) {
+      if (!isLive(entry.ref, actorParts(entry.ref).parent, entry.started)) {
         this.actors.delete(entry.sessionId);
         continue;
       }
