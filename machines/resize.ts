@@ -175,3 +175,63 @@ export interface UpdateContainerResourcesOutput {
   resources: LinuxContainerResources;
   at: number;
 }
+
+// ---------------------------------------------------------------------------
+// What the container chart needs around a decision
+
+/** computePodResizeAction's kill message for a resize whose policy is RestartContainer. */
+export function resizeRestartKillMessage(containerName: string): string {
+  return `Container ${containerName} resize requires restart`;
+}
+
+/**
+ * Why an edit of a running container is refused, worded as ValidatePodResize /
+ * ValidatePodUpdate word it (pkg/apis/core/validation), for the Warning InvalidManifest
+ * event. Only meaningful when resizeDecision said `invalid`.
+ */
+export function invalidEditMessage(oldContainer: Container, newContainer: Container): string {
+  const detail = changedResources(oldContainer, newContainer).other
+    ? 'resources: Forbidden: only cpu and memory resources are mutable'
+    : 'Forbidden: pod updates may not change fields other than the image and the cpu and memory resources of a container';
+  return `Ignoring an invalid edit of container ${newContainer.name}: ${detail}`;
+}
+
+/** The pod as it is after the edit of one container: the input generateLinuxContainerResources needs (pod-level limits, QoS). */
+export function podWithContainer(pod: Pod, container: Container): Pod {
+  const swap = (list: Container[] | undefined) => list?.map((c) => (c.name === container.name ? container : c));
+  return { ...pod, spec: { ...pod.spec, containers: swap(pod.spec.containers) ?? [], initContainers: swap(pod.spec.initContainers) } };
+}
+
+/** What a container tells its pod of a resize it actuates (the pod keeps it for the PodResizeInProgress condition). */
+export interface ResizeReport {
+  /** UpdateContainerResources failed: the error's message (the condition's reason is `Error`). */
+  error?: string;
+}
+
+/**
+ * The pod's resize conditions: PodResizePending while the allocation manager holds an edit
+ * back (Infeasible; the pod decided it at the edit), and from what its containers reported, PodResizeInProgress while a
+ * container's UpdateContainerResources is under way or failed (reason Error, the first error's
+ * message), as the kubelet's status manager sets it (SetPodResizeInProgressCondition) between
+ * allocation and actuation. The lastTransitionTime is kept from the previous status.
+ */
+export function resizeConditions(
+  resizes: Record<string, ResizeReport> | undefined,
+  pending: { reason: ResizePendingReason; message: string; observedGeneration?: number } | undefined,
+  opts: { observedGeneration?: number; previous?: PodCondition[]; now: string },
+): PodCondition[] {
+  const out: PodCondition[] = [];
+  const since = (type: string, reason: string | undefined, message: string | undefined): string => {
+    const before = opts.previous?.find((c) => c.type === type);
+    return before?.lastTransitionTime && before.reason === reason && before.message === message ? before.lastTransitionTime : opts.now;
+  };
+  if (pending) {
+    out.push(podResizePendingCondition(pending.reason, pending.message, { observedGeneration: pending.observedGeneration, lastTransitionTime: since('PodResizePending', pending.reason, pending.message) }));
+  }
+  const entries = Object.values(resizes ?? {});
+  if (entries.length) {
+    const error = entries.find((r) => r.error !== undefined)?.error;
+    out.push(podResizeInProgressCondition({ error, observedGeneration: opts.observedGeneration, lastTransitionTime: since('PodResizeInProgress', error !== undefined ? 'Error' : undefined, error) }));
+  }
+  return out;
+}

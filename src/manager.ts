@@ -26,6 +26,7 @@ import { Pleg, type PlegEvent } from './pleg.js';
 import { podStatusFrom, topState } from './status.js';
 import type { EventRecord } from '../machines/types.js';
 import { DEFAULT_ROOT_DIR, podLogDirectory } from './kuberuntime/config.js';
+import { hostNodeInfo } from './kuberuntime/node.js';
 import { criRuntimeIgnores, embeddedRuntimeIgnores, UNSUPPORTED_FIELDS_REASON, unsupportedFieldsMessage } from './kuberuntime/limits.js';
 import { tearDownPodVolumes } from './volumes/index.js';
 import { ContainerLogManager, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from './node/container-logs.js';
@@ -210,6 +211,7 @@ export class RuntimeManager {
         runHandler: actors.runHandler,
         stopContainer: actors.stopContainer,
         removeContainer: actors.removeContainer,
+        updateContainerResources: actors.updateContainerResources,
       },
     });
     this.machine = podMachine.provide({
@@ -281,6 +283,8 @@ export class RuntimeManager {
     const podWorkerRetryMs = Math.round(retryBase * (1 + 0.5 * random()));
     const config: Partial<PodConfig> = {
       podWorkerRetryMs,
+      // KEP-1287: a resize beyond the node's capacity is Infeasible.
+      node: { cpuMillis: hostNodeInfo().cpuMillis, memoryBytes: hostNodeInfo().memoryCapacityBytes },
       container: {
         ...this.opts.container,
         podWorkerRetryMs,

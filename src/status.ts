@@ -8,7 +8,10 @@ import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '
 import { podRestartPolicy } from '../machines/restart-policy.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';
+import { CONTAINER_STATUS_UNKNOWN_EXIT_CODE, MSG_CONTAINER_UNKNOWN_ON_TERMINATION, TerminatedReason } from './k8s/messages.js';
 import { getPodQOS } from './kuberuntime/qos.js';
+import { allocatedResources, containerStatusResources } from './kuberuntime/resources.js';
+import { resizeConditions } from '../machines/resize.js';
 import { containerStatusStopSignal } from './kuberuntime/stop-signal.js';
 import type { Container, ContainerState, ContainerStatus, PodCondition, PodPhase, PodStatus } from './k8s/types.js';
 
@@ -57,8 +60,14 @@ export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string
   const c: Container = cx.container;
   let state: ContainerState;
   let lastState: ContainerState = cx.lastTermination ? terminatedState(cx.lastTermination, runtimeName) : {};
-  const running = meta.status === 'running' && cx.instance;
-  if (running) {
+  // convertToAPIContainerStatuses: the runtime says UNKNOWN and the last status said running:
+  // the container ran and is gone, shown terminated (137) with its restart counted, until the
+  // kill computePodActions ordered ends and a new instance is on its way.
+  const unknownAfterRunning = meta.status === 'running' && !!cx.instance && cx.kill?.unknownState === true;
+  const running = meta.status === 'running' && cx.instance && !unknownAfterRunning;
+  if (unknownAfterRunning) {
+    state = { terminated: { exitCode: CONTAINER_STATUS_UNKNOWN_EXIT_CODE, reason: TerminatedReason.ContainerStatusUnknown, message: MSG_CONTAINER_UNKNOWN_ON_TERMINATION } };
+  } else if (running) {
     state = { running: { startedAt: cx.instance!.startedAt ? rfc3339(cx.instance!.startedAt) : undefined } };
   } else if (meta.status === 'terminated' && cx.lastTermination) {
     state = terminatedState(cx.lastTermination, runtimeName);
@@ -93,11 +102,21 @@ export function containerStatusFrom(snap: ContainerSnapshot, runtimeName: string
     lastState,
     ready,
     started: !!running && cx.started,
-    restartCount: cx.restartCount,
+    restartCount: unknownAfterRunning ? cx.restartCount + 1 : cx.restartCount,
     image: c.image,
     imageID: cx.imageRef ?? '',
   };
   if (current) status.containerID = `${runtimeName}://${current.id}`;
+  // KEP-1287 (convertToAPIContainerStatuses): allocatedResources are the admitted requests (a
+  // static pod's spec, admitted as it is); a running container's resources are the
+  // allocated ones with cpu and the memory limit as the runtime took them.
+  const resizable = cx.config.featureGates.InPlacePodVerticalScaling;
+  const allocated = resizable ? allocatedResources(c) : undefined;
+  if (allocated) status.allocatedResources = allocated;
+  if (running && resizable) {
+    const resources = containerStatusResources(cx.actuated?.resources ?? c.resources, cx.actuated?.linux);
+    if (resources) status.resources = resources;
+  }
   // KEP-4960: the effective stop signal, with ContainerStopSignals on.
   const stopSignal = containerStatusStopSignal(c, cx.config.featureGates);
   if (stopSignal) status.stopSignal = stopSignal as ContainerStatus['stopSignal'];
@@ -139,7 +158,12 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
   // the policy): the pod keeps running meanwhile instead of turning Failed.
   const phaseStatuses =
     podRestartPolicy(pod) === 'Never'
-      ? statuses.map((s) => (s.state.waiting && cx.refs[s.name]?.getSnapshot().context.restarting ? { ...s, state: { running: {} } } : s))
+      ? statuses.map((s) => {
+          const ccx = cx.refs[s.name]?.getSnapshot().context;
+          // Also an UNKNOWN instance shown terminated ContainerStatusUnknown while its kill runs:
+          // it is restarted next, so (unlike a 1.34 kubelet) the pod does not turn Failed meanwhile.
+          return (s.state.waiting && ccx?.restarting) || (s.state.terminated && ccx?.kill?.unknownState) ? { ...s, state: { running: {} } } : s;
+        })
       : statuses;
   let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase, gates: cx.config.container.featureGates });
   // Since 1.27 a deleted pod reports a terminal phase before it goes away.
@@ -158,6 +182,8 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
     nowMs: opts.now,
     allContainersRestarting: cx.allContainersRestarting,
   });
+  // KEP-1287: PodResizePending (the pod's allocation) and PodResizeInProgress (what the containers reported).
+  conditions.push(...resizeConditions(cx.resizes, cx.resizePending, { observedGeneration: pod.metadata.generation, previous: opts.previous?.conditions, now: rfc3339(opts.now) }));
   const status: PodStatus = { phase, conditions, qosClass: getPodQOS(pod) };
   if (cx.evicted) {
     status.reason = cx.evicted.reason;

@@ -17,6 +17,7 @@ import {
 import { notProvided } from '../not-provided.js';
 import { podRestartPolicy, restartAfterKill } from '../restart-policy.js';
 import { probeMachine } from '../probe.js';
+import { resizeRestartKillMessage, type UpdateContainerResourcesInput, type UpdateContainerResourcesOutput } from '../resize.js';
 import {
   errorInfo,
   type CreateContainerInput,
@@ -35,6 +36,7 @@ import {
   type StopContainerOutput,
 } from '../types.js';
 import { backOffBasis, shouldRestartNewestExit, triggersRestartAll, eventAt, doneAt, eventFor, factsFor, probeInput, startKill, terminatedWith } from './context.js';
+import { editDecision, pendingDecision, resizeInput } from './resize.js';
 import type { ContainerContext, ContainerEvent, ContainerInput, ContainerStateMeta } from './types.js';
 
 export const containerSetup = setup({
@@ -53,6 +55,7 @@ export const containerSetup = setup({
     runHandler: notProvided<RunHandlerOutput, RunHandlerInput>('runHandler'),
     stopContainer: notProvided<StopContainerOutput, StopContainerInput>('stopContainer'),
     removeContainer: notProvided<void, RemoveContainerInput>('removeContainer'),
+    updateContainerResources: notProvided<UpdateContainerResourcesOutput, UpdateContainerResourcesInput>('updateContainerResources'),
   },
   delays: {
     /** Remaining CrashLoopBackOff / ImagePullBackOff wait, from the absolute deadline. */
@@ -123,6 +126,13 @@ export const containerSetup = setup({
     isNotFound: (_, params: { error: unknown }) => errorInfo(params.error).notFound === true,
     hasInstance: ({ context }) => !!context.instance && context.instance.state !== 'exited',
     hashChanged: ({ context, event }) => event.type === 'SPEC_UPDATE' && containerHash(event.container) !== context.hash,
+    // KEP-1287 computePodResizeAction for an edit of the running container, or one made during postStart.
+    resizeInPlace: ({ context, event }) => editDecision(context, event) === 'resize',
+    resizeNeedsRestart: ({ context, event }) => editDecision(context, event) === 'restart',
+    editInvalid: ({ context, event }) => editDecision(context, event) === 'invalid',
+    pendingResizeInPlace: ({ context }) => !context.resize && pendingDecision(context) === 'resize',
+    pendingResizeNeedsRestart: ({ context }) => pendingDecision(context) === 'restart',
+    resizeStillWanted: ({ context }) => pendingDecision(context) === 'resize',
     isLivenessFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'liveness' && event.result === 'failure',
     isStartupFailure: ({ event }) => event.type === 'PROBE.RESULT' && event.probe === 'startup' && event.result === 'failure',
   },
@@ -245,7 +255,7 @@ export const containerSetup = setup({
         cause: 'Other',
         then: 'restart',
         message: context.role === 'regular' ? msg.MSG_KILL_UNKNOWN_STATE : msg.MSG_INIT_KILL_UNKNOWN_STATE,
-      }),
+      }, { unknownState: true }),
     })),
     /** computePodActions: a changed definition (hash) kills and restarts regardless of restartPolicy. */
     beginDefinitionChangedKill: assign(({ context }) => ({
@@ -258,6 +268,40 @@ export const containerSetup = setup({
             : msg.initDefinitionChangedKillMessage(context.container.name),
       }),
     })),
+    /** computePodResizeAction: a changed resource's resizePolicy is RestartContainer: ContainersToKill + ContainersToStart. */
+    beginResizeRestartKill: assign(({ context }) => ({ kill: startKill(context, { cause: 'Other', then: 'restart', message: resizeRestartKillMessage(context.container.name) }) })),
+    /** doPodResizeAction: UpdateContainerResources with the spec's resources; one still in flight is superseded. */
+    startResize: enqueueActions(({ context, enqueue }) => {
+      const resize = { resources: context.container.resources };
+      enqueue.cancel('resizeRetry');
+      enqueue.stopChild('resize');
+      enqueue.assign({ resize });
+      enqueue.spawnChild('updateContainerResources', { id: 'resize', input: resizeInput({ ...context, resize }) });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.RESIZE', name: context.container.name, phase: 'started' });
+    }),
+    /** The runtime took the new values: they are the running instance's from now on (the kubelet's currentContainerResources). */
+    resizeAccepted: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'xstate.done.actor.resize');
+      enqueue.assign({ actuated: { resources: context.resize?.resources ?? context.container.resources, linux: event.output.resources }, resize: undefined });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.RESIZE', name: context.container.name, phase: 'done' });
+    }),
+    /** UpdateContainerResources failed: the sync fails (PodResizeInProgress Error) and the pod worker retries a period later. */
+    resizeFailed: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'xstate.error.actor.resize');
+      // SyncPod: the ResizePodInPlace result's message is the error's %v (`rpc error: code = … desc = …`).
+      const error = errorInfo(event.error).grpc ?? errorInfo(event.error).message;
+      enqueue.assign({ resize: { resources: context.resize?.resources, error } });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.RESIZE', name: context.container.name, phase: 'failed', error });
+      enqueue.raise({ type: 'RESIZE.RETRY', at: context.now + context.config.podWorkerRetryMs }, { id: 'resizeRetry', delay: context.config.podWorkerRetryMs });
+    }),
+    /** No resize is wanted any more (an edit back to the running values, or the instance ends). */
+    dropResize: enqueueActions(({ context, enqueue }) => {
+      if (!context.resize) return;
+      enqueue.cancel('resizeRetry');
+      enqueue.stopChild('resize');
+      enqueue.assign({ resize: undefined });
+      if (context.reportsToPod) enqueue.sendParent({ type: 'CONTAINER.RESIZE', name: context.container.name, phase: 'done' });
+    }),
     /** The runtime's newer view of the current instance (an exit seen while a step runs). */
     mergeInstanceStatus: assign({
       instance: ({ context, event }) => {

@@ -24,7 +24,12 @@ export const Creating = containerSetup.createStateConfig({
     onDone: {
       target: 'Created',
       actions: [
-        assign({ instance: ({ event, context }) => ({ id: event.output.containerId, state: 'created', createdAt: context.now }), lastAttempt: ({ context }) => context.restartCount }),
+        assign({
+          instance: ({ event, context }) => ({ id: event.output.containerId, state: 'created', createdAt: context.now }),
+          lastAttempt: ({ context }) => context.restartCount,
+          // KEP-1287: a new instance runs with the spec's resources (no resize pending for it).
+          actuated: ({ context }) => ({ resources: context.container.resources }),
+        }),
         'notifyCreated',
         { type: 'record', params: ({ context }) => ({ type: 'Normal' as const, reason: msg.EventReason.Created, message: msg.createdMessage(context.container.name) }) },
       ],

@@ -1,11 +1,13 @@
 // The container chart's data: its context, the events it takes, what it tells its
 // pod, and the kill requests it runs. Plain data, so a snapshot can be persisted.
+import type { LinuxContainerResources } from '../../src/cri/types.js';
 import type { Container, Pod } from '../../src/k8s/types.js';
 import type { BackOffEntry, BackOffPolicy } from '../backoff.js';
 import type { KillCause } from '../grace.js';
 import type { FeatureGates } from '../features.js';
 import type { ContainerRole } from '../restart-policy.js';
 import type { ProbeToParentEvent } from '../probe.js';
+import type { UpdateContainerResourcesOutput } from '../resize.js';
 import type { EventRecord, InstanceStatus, SandboxInfo } from '../types.js';
 
 /** The `meta` of every container state: what status.ts publishes while the chart is there. */
@@ -59,6 +61,12 @@ export interface ActiveKill extends KillRequest {
   turnGranted?: boolean;
   turnWaitStartedAt?: number;
   turnWaitedMs?: number;
+  /**
+   * The runtime reported the running instance UNKNOWN (computePodActions kills it first).
+   * Until the kill ends the kubelet's status shows it terminated ContainerStatusUnknown,
+   * exit 137, restartCount + 1 (kubelet_pods.go convertToAPIContainerStatuses).
+   */
+  unknownState?: boolean;
 }
 
 export interface ContainerConfig {
@@ -159,6 +167,14 @@ export interface ContainerContext {
   /** readinessProbe passed (or none). */
   ready: boolean;
   pullStartedAt?: number;
+  /**
+   * KEP-1287: the resources the current instance runs with, as far as the chart knows: the
+   * spec's when it was created, then each resize the runtime accepted (`linux` is what
+   * UpdateContainerResources was given, which the kubelet reads back as the runtime's view).
+   */
+  actuated?: { resources: Container['resources']; linux?: LinuxContainerResources };
+  /** An in-place resize asked of the runtime and not yet accepted: the resources asked for, and the last error. */
+  resize?: { resources: Container['resources']; error?: string };
 }
 
 export type ContainerEvent =
@@ -173,6 +189,11 @@ export type ContainerEvent =
   | { type: 'PURGED'; at: number }
   | { type: 'RUNTIME.STATUS'; status: InstanceStatus; at: number }
   | { type: 'SPEC_UPDATE'; container: Container; at: number }
+  /** KEP-1287: a failed UpdateContainerResources is tried again at the next pod sync (the pod-worker retry). */
+  | { type: 'RESIZE.RETRY'; at: number }
+  /** The spawned `updateContainerResources` actor (id `resize`) answered. */
+  | { type: 'xstate.done.actor.resize'; output: UpdateContainerResourcesOutput }
+  | { type: 'xstate.error.actor.resize'; error: unknown }
   | ProbeToParentEvent
   | { type: 'RESUME'; at: number };
 
@@ -188,7 +209,9 @@ export type ContainerToPodEvent =
   /** killContainer failed (KillContainerError); `error` is Go's %v of the CRI error. */
   | { type: 'CONTAINER.KILL_FAILED'; name: string; error: string }
   | { type: 'CONTAINER.CREATED'; name: string; containerId: string }
-  | { type: 'CONTAINER.FACTS'; name: string; facts: ContainerFacts };
+  | { type: 'CONTAINER.FACTS'; name: string; facts: ContainerFacts }
+  /** KEP-1287: an in-place resize began (`started`), was accepted by the runtime (`done`) or failed (`failed`, with the error). */
+  | { type: 'CONTAINER.RESIZE'; name: string; phase: 'started' | 'done' | 'failed'; error?: string };
 
 export function fieldPathFor(role: ContainerRole, name: string): string {
   const list = role === 'regular' ? 'containers' : role === 'ephemeral' ? 'ephemeralContainers' : 'initContainers';

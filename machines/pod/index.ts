@@ -11,7 +11,7 @@
 //   completion, deletion, removal ..................... end.ts
 //
 // Its guards read only its own context and the event: containers report what the pod
-// needs (CONTAINER.FACTS, EXITED, STARTED, READY, STOPPED, KILL_FAILED, CREATED).
+// needs (CONTAINER.FACTS, EXITED, STARTED, READY, STOPPED, KILL_FAILED, CREATED, RESIZE).
 import { formatPod } from '../../src/k8s/format.js';
 import { POD_WORKER_RETRY_MS } from '../container/index.js';
 import { Completing, Finished, Terminating, Removing, Removed } from './end.js';
@@ -48,6 +48,7 @@ export const podMachine = podSetup.createMachine({
         ...input.config?.container,
       },
       podWorkerRetryMs: input.config?.podWorkerRetryMs ?? input.config?.container?.podWorkerRetryMs ?? POD_WORKER_RETRY_MS,
+      node: input.config?.node,
     },
     now: input.now,
     sandboxAttempt: 0,
@@ -74,6 +75,7 @@ export const podMachine = podSetup.createMachine({
     'RUNTIME.SYNC': { actions: ['observe', 'syncContainers'] },
     // Children report, the pod remembers: their facts, instances created, kills that failed.
     'CONTAINER.FACTS': { actions: 'rememberFacts' },
+    'CONTAINER.RESIZE': { actions: 'rememberResize' },
     'CONTAINER.CREATED': { actions: 'rememberInstance' },
     'CONTAINER.KILL_FAILED': { actions: 'rememberKillFailure' },
     // A kill that succeeded on its retry is no failure any more.

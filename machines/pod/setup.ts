@@ -8,6 +8,7 @@ import * as msg from '../../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from '../grace.js';
 import { containerMachine } from '../container/index.js';
 import { DEFAULT_FEATURE_GATES } from '../features.js';
+import { changedResources, resizeInfeasibleMessage } from '../resize.js';
 import { notProvided } from '../not-provided.js';
 import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from '../restart-policy.js';
 import {
@@ -19,7 +20,7 @@ import {
   type RunPodSandboxOutput,
   type SandboxIdInput,
 } from '../types.js';
-import type { ContainerRef, PodContext, PodEmitted, PodEvent, PodInput, PodStateMeta } from './types.js';
+import type { ContainerRef, PodContext, PodEmitted, PodEvent, PodInput, PodStateMeta, ResizePendingState } from './types.js';
 
 /** The container's place in the spec; a name the spec lost (an edit) is treated as ephemeral. */
 export function roleOf(pod: Pod, name: string): ContainerRole {
@@ -40,6 +41,28 @@ export function turnPrerequisites(pod: Pod, sidecar: string): string[] {
 /** A container with no instance that could still be running (as it last reported; not spawned = down). */
 export function isDown(context: PodContext, name: string): boolean {
   return context.containers[name]?.down ?? true;
+}
+
+/**
+ * The allocation manager's decision for an edit (allocation_manager.go handlePodResourcesResize,
+ * canResizePod): every container's resources are allocated as edited, unless the pod's new
+ * requests exceed the node's capacity: then the resize is Infeasible and each container keeps
+ * the resources allocated before (`allocated`, by name). No node in the config: no check.
+ */
+export function resizeAllocation(context: PodContext, next: Pod): { pending?: ResizePendingState; allocated: Record<string, Container['resources']> } {
+  const allocated: Record<string, Container['resources']> = {};
+  const before = new Map(allSpecContainers(context.pod).map((c) => [c.name, context.heldResources?.[c.name] ?? c.resources]));
+  let resized = false;
+  for (const c of allSpecContainers(next)) {
+    if (!before.has(c.name)) continue;
+    allocated[c.name] = before.get(c.name);
+    if (changedResources({ resources: before.get(c.name) }, c).changed.length) resized = true;
+  }
+  const gates = context.config.container.featureGates ?? DEFAULT_FEATURE_GATES;
+  const node = context.config.node;
+  if (!resized || !node || !gates.InPlacePodVerticalScaling) return { allocated };
+  const message = resizeInfeasibleMessage(next, node);
+  return message ? { pending: { reason: 'Infeasible', message, observedGeneration: next.metadata.generation }, allocated } : { allocated };
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer deadline is re-checked then. */
@@ -264,6 +287,15 @@ export const podSetup = setup({
       assertEvent(event, 'RESUME');
       for (const ref of Object.values(context.refs)) enqueue.sendTo(ref, { type: 'RESUME', at: event.at });
     }),
+    /** KEP-1287: which containers have a resize under way (or failed), for PodResizeInProgress. */
+    rememberResize: assign({
+      resizes: ({ context, event }) => {
+        if (event.type !== 'CONTAINER.RESIZE') return context.resizes;
+        const { [event.name]: _gone, ...rest } = context.resizes ?? {};
+        if (event.phase === 'done') return Object.keys(rest).length ? rest : undefined;
+        return { ...rest, [event.name]: event.phase === 'failed' ? { error: event.error } : {} };
+      },
+    }),
     rememberFacts: assign({
       containers: ({ context, event }) => (event.type === 'CONTAINER.FACTS' ? { ...context.containers, [event.name]: event.facts } : context.containers),
     }),
@@ -331,10 +363,14 @@ export const podSetup = setup({
       const next = event.pod;
       // Identity and deletion state stay; the spec is replaced.
       const pod: Pod = { ...next, metadata: { ...next.metadata, uid: context.pod.metadata.uid, namespace: context.pod.metadata.namespace, name: context.pod.metadata.name } };
-      enqueue.assign({ pod });
+      // KEP-1287: a resize the node can never fit is not allocated (PodResizePending
+      // Infeasible): the containers keep their allocated resources until an edit fits.
+      const { pending, allocated } = resizeAllocation(context, pod);
+      enqueue.assign({ pod, resizePending: pending, heldResources: pending ? allocated : undefined });
       for (const c of allSpecContainers(pod)) {
         const ref = context.refs[c.name];
-        if (ref) enqueue.sendTo(ref, { type: 'SPEC_UPDATE', container: c, at: event.at });
+        const held = pending ? allocated[c.name] : undefined;
+        if (ref) enqueue.sendTo(ref, { type: 'SPEC_UPDATE', container: held ? { ...c, resources: held } : c, at: event.at });
       }
     }),
   },

@@ -1,8 +1,9 @@
 // The pod chart's data: its context, the events it takes and what it emits for the
 // manager. The facts it decides from are its own (containers report them).
 import type { ActorRefFrom } from 'xstate';
-import type { Pod } from '../../src/k8s/types.js';
+import type { Container, Pod } from '../../src/k8s/types.js';
 import type { containerMachine, ContainerConfig, ContainerFacts, ContainerToPodEvent } from '../container/index.js';
+import type { NodeAllocatable, ResizePendingReason, ResizeReport } from '../resize.js';
 import type { EventRecord, InstanceStatus, SandboxInfo } from '../types.js';
 
 /** The `meta` of every pod state: the phase the chart's position implies. */
@@ -15,6 +16,15 @@ export type ContainerRef = ActorRefFrom<typeof containerMachine>;
 export interface PodConfig {
   container: Partial<ContainerConfig>;
   podWorkerRetryMs: number;
+  /** KEP-1287: what the node offers pods; a resize beyond it is Infeasible. Absent: no capacity check. */
+  node?: NodeAllocatable;
+}
+
+/** A resize the allocation manager did not allocate (PodResizePending). */
+export interface ResizePendingState {
+  reason: ResizePendingReason;
+  message: string;
+  observedGeneration?: number;
 }
 
 export interface PodInput {
@@ -63,6 +73,12 @@ export interface PodContext {
   restartCounts?: Record<string, number>;
   /** What each container last reported of itself (CONTAINER.FACTS): the pod's guards read this, never a child. */
   containers: Record<string, ContainerFacts>;
+  /** KEP-1287: containers whose in-place resize is under way or failed, as they reported it (CONTAINER.RESIZE). */
+  resizes?: Record<string, ResizeReport>;
+  /** KEP-1287: the last edit's resize was not allocated (Infeasible): why, for PodResizePending. */
+  resizePending?: ResizePendingState;
+  /** While a resize is pending: the resources each container keeps (the allocated ones), by name. */
+  heldResources?: Record<string, Container['resources']>;
 }
 
 export type PodEvent =

@@ -229,17 +229,18 @@ export function containerStatusResources(allocated: Container['resources'], runt
   const requests = allocated?.requests && Object.keys(allocated.requests).length ? allocated.requests : undefined;
   if (!limits && !requests) return undefined;
   const actual = runtimeResourceValues(runtime);
+  // requests before limits, as a manifest usually lists them (the order is not significant).
   const out: NonNullable<Container['resources']> = {};
+  if (requests) {
+    const r: ResourceList = { ...requests };
+    if (actual.cpuRequest !== undefined) r['cpu'] = actual.cpuRequest;
+    out.requests = r;
+  }
   if (limits) {
     const l: ResourceList = { ...limits };
     if (actual.cpuLimit !== undefined) l['cpu'] = actual.cpuLimit;
     if (actual.memoryLimit !== undefined) l['memory'] = actual.memoryLimit;
     out.limits = l;
-  }
-  if (requests) {
-    const r: ResourceList = { ...requests };
-    if (actual.cpuRequest !== undefined) r['cpu'] = actual.cpuRequest;
-    out.requests = r;
   }
   return out;
 }

@@ -32,6 +32,10 @@ export interface HarnessOptions {
   stopExitCode?: number;
   /** How long (simulated ms) StopContainer takes for a container; default 0. */
   stopDurationMs?: (name: string | undefined) => number;
+  /** How long (simulated ms) UpdateContainerResources takes; default 0. */
+  updateDurationMs?: number;
+  /** The node's capacity for the resize check (KEP-1287); none: no check. */
+  node?: { cpuMillis: number; memoryBytes: number };
 }
 
 export async function flush(rounds = 5): Promise<void> {
@@ -135,6 +139,16 @@ export class Harness {
           this.log('RemoveContainer', { id: input.containerId });
           this.instances.delete(input.containerId);
         }),
+        updateContainerResources: fromPromise(async ({ input }) => {
+          const inst = this.instances.get(input.containerId);
+          const resources = 'resources' in input ? input.resources : { memoryLimit: input.container.resources?.limits?.['memory'], cpuLimit: input.container.resources?.limits?.['cpu'] };
+          this.log('UpdateContainerResources', { name: inst?.name, ...resources });
+          this.maybeFail('UpdateContainerResources', { name: inst?.name });
+          const ms = this.opts.updateDurationMs ?? 0;
+          if (ms > 0) await new Promise<void>((resolve) => clock.setTimeout(() => resolve(), ms));
+          if (!inst) throw Object.assign(new Error('not found'), { name: 'CriNotFoundError', at: clock.now() });
+          return { resources: {}, at: clock.now() };
+        }),
       },
     });
     let sandboxes = 0;
@@ -165,7 +179,7 @@ export class Harness {
 
   async start(): Promise<this> {
     this.actor = createActor(this.machine(), {
-      input: { pod: this.pod, now: this.clock.now(), config: { container: this.opts.config ?? {}, podWorkerRetryMs: this.opts.podWorkerRetryMs ?? 10_000 } },
+      input: { pod: this.pod, now: this.clock.now(), config: { container: this.opts.config ?? {}, podWorkerRetryMs: this.opts.podWorkerRetryMs ?? 10_000, node: this.opts.node } },
       clock: this.clock,
     });
     this.actor.on('k8s.event', (e) => this.events.push(e.event));

@@ -144,8 +144,6 @@ const d = makePod('status-unknown-after-running', { containers: [ctr('app')] });
 
 export const unknownAfterRunning: Scenario = {
   name: 's11d a Running container the runtime reports UNKNOWN shows terminated ContainerStatusUnknown (137) with restartCount + 1, then is killed and restarted',
-  knownDifference:
-    'statelet kills and restarts the UNKNOWN instance but does not publish the terminated ContainerStatusUnknown (137, restartCount + 1) status the kubelet shows in between (convertToAPIContainerStatuses)',
   pins: 'pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses (ContainerStateUnknown && oldStatus.State.Running); kuberuntime_manager.go computePodActions (`Container is in "unknown" state, try killing it before restart`); release-1.34',
   summary: 'after the injection: app terminated exitCode 137 reason ContainerStatusUnknown message `The container could not be located when the pod was terminated`, restartCount 1, phase Running; Killing, StopContainer app#0, CreateContainer app#1',
   pod: d.pod,

@@ -31,7 +31,6 @@ const a = makePod('resize-in-place', { containers: [ctr('app', { resources: res(
 
 export const resizeInPlace: Scenario = {
   name: 's13h resize: a cpu/memory edit is UpdateContainerResources on the running container, no restart; status reports the new resources; an ephemeral-storage edit is refused',
-  knownDifference: 'in-place resize is not wired into the container chart yet (UpdateContainerResources, status resources/allocatedResources, PodResize* conditions)',
   pins: 'pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodResizeAction + doPodResizeAction; kuberuntime_container.go updateContainerResources; pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses; pkg/apis/core/validation ValidatePodResize; KEP-1287 (GA 1.35)',
   summary:
     'edit 500m/128Mi → 1/256Mi: UpdateContainerResources app (cpuQuota 100000, cpuShares 1024, memoryLimitInBytes 268435456) ≤ 3.5 s after; never StopContainer/CreateContainer app#1; resources and allocatedResources 1/256Mi; second edit (ephemeral-storage) → Warning InvalidManifest, no call',
@@ -94,7 +93,6 @@ const b = makePod('resize-restart', {
 
 export const resizeRestartContainer: Scenario = {
   name: 's13i resize with resizePolicy memory RestartContainer: Killing `Container app resize requires restart`, a new instance with the new memory limit, no back-off',
-  knownDifference: 'in-place resize is not wired into the container chart yet (UpdateContainerResources, status resources/allocatedResources, PodResize* conditions)',
   pins: 'pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodResizeAction (RestartContainer: ContainersToKill + ContainersToStart); kuberuntime_container.go killContainer; KEP-1287 (GA 1.35)',
   summary: 'edit memory 128Mi → 256Mi: Killing event, StopContainer app#0 (30), CreateContainer app#1 with memoryLimitInBytes 268435456 ≤ 3.5 s after the exit; no UpdateContainerResources, no BackOff; restartCount 1',
   pod: b.pod,
