@@ -160,6 +160,33 @@ export function resizeInfeasibleMessage(pod: Pick<Pod, 'spec'>, node: NodeAlloca
   return undefined;
 }
 
+/** What the node's other pods hold: the sum of their allocated requests (the scheduler framework's nodeInfo.Requested). */
+export interface NodeUsage {
+  cpuMillis: number;
+  memoryBytes: number;
+}
+
+/** A pod's requests as the admission predicates count them (PodRequests: cpu in millicores, memory in bytes). */
+export function podRequests(pod: Pick<Pod, 'spec'>): NodeUsage {
+  return { cpuMillis: podRequest(pod, 'cpu').milliValue(), memoryBytes: podRequest(pod, 'memory').value() };
+}
+
+/**
+ * canResizePod's second check (pkg/kubelet/kubelet.go in 1.33, allocation_manager.go
+ * handlePodResourcesResize → canAdmitPod with lifecycle.ResizeOperation since): a resize that
+ * the node could fit must also fit next to what the other pods hold, as a new pod would at
+ * admission. The predicate (noderesources fitsRequest) checks cpu, then memory, and its
+ * InsufficientResourceError text becomes the Deferred condition's message. Undefined: it fits.
+ */
+export function resizeDeferredMessage(pod: Pick<Pod, 'spec'>, node: NodeAllocatable, used: NodeUsage): string | undefined {
+  const want = podRequests(pod);
+  const short = (name: string, requested: number, inUse: number, capacity: number): string =>
+    `Node didn't have enough resource: ${name}, requested: ${requested}, used: ${inUse}, capacity: ${capacity}`;
+  if (want.cpuMillis > 0 && want.cpuMillis > node.cpuMillis - used.cpuMillis) return short('cpu', want.cpuMillis, used.cpuMillis, node.cpuMillis);
+  if (want.memoryBytes > 0 && want.memoryBytes > node.memoryBytes - used.memoryBytes) return short('memory', want.memoryBytes, used.memoryBytes, node.memoryBytes);
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // The actor contract
 

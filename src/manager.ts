@@ -21,12 +21,14 @@ import { CriClient } from './cri/client.js';
 import type { CriRuntime } from './cri/services.js';
 import { realClock, type Clock } from './clock.js';
 import { EventRecorder, podReference } from './k8s/events.js';
-import type { Event, Pod, PodStatus } from './k8s/types.js';
+import type { Container, Event, Pod, PodStatus } from './k8s/types.js';
 import { Pleg, type PlegEvent } from './pleg.js';
 import { podStatusFrom, topState } from './status.js';
 import type { EventRecord } from '../machines/types.js';
 import { DEFAULT_ROOT_DIR, podLogDirectory } from './kuberuntime/config.js';
 import { hostNodeInfo } from './kuberuntime/node.js';
+import { isTerminalPhase } from '../machines/phase.js';
+import { podRequests, type NodeUsage } from '../machines/resize.js';
 import { criRuntimeIgnores, embeddedRuntimeIgnores, UNSUPPORTED_FIELDS_REASON, unsupportedFieldsMessage } from './kuberuntime/limits.js';
 import { tearDownPodVolumes } from './volumes/index.js';
 import { ContainerLogManager, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from './node/container-logs.js';
@@ -150,11 +152,29 @@ interface PodEntry {
   subscription: { unsubscribe(): void };
 }
 
+/** The pod as allocated: each container's requests as its status reports them allocated (a held resize keeps the old ones). */
+function allocatedPod(pod: Pod, status: PodStatus | undefined): Pod {
+  const allocated = new Map((status?.containerStatuses ?? []).concat(status?.initContainerStatuses ?? []).map((s) => [s.name, s.allocatedResources]));
+  if (![...allocated.values()].some((a) => a !== undefined)) return pod;
+  const swap = (c: Container): Container => {
+    const a = allocated.get(c.name);
+    return a ? { ...c, resources: { ...c.resources, requests: a } } : c;
+  };
+  return { ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map(swap), initContainers: pod.spec.initContainers?.map(swap) } };
+}
+
+/** What a status says the pod holds, comparable between two statuses. */
+function allocationKey(status: PodStatus | undefined): string {
+  return JSON.stringify((status?.containerStatuses ?? []).concat(status?.initContainerStatuses ?? []).map((s) => s.allocatedResources ?? null));
+}
+
 export class RuntimeManager {
   readonly client: CriRuntime;
   readonly clock: Clock;
   readonly events$ = new Subject<Event>();
   readonly status$ = new Subject<PodStatusUpdate>();
+  /** Pods whose last status has a Deferred resize (PodResizePending), retried when room is made. */
+  private readonly deferredResizes = new Set<string>();
   readonly transitions$ = new Subject<TransitionRecord>();
   /** Every change of a probe's thresholded result (liveness, readiness, startup). */
   readonly probes$ = new Subject<ProbeResultRecord>();
@@ -380,6 +400,7 @@ export class RuntimeManager {
     this.removed$.next({ pod: entry.pod, status });
     entry.subscription.unsubscribe();
     this.pods.delete(entry.uid);
+    this.noteAllocation(entry, entry.lastStatus, undefined);
     this.rootLabels.delete(entry.actor.sessionId);
     this.finished.set(entry.uid, status);
     if (this.finished.size > 1000) this.finished.delete(this.finished.keys().next().value!);
@@ -399,7 +420,37 @@ export class RuntimeManager {
   updatePod(pod: Pod): void {
     const entry = this.mustGet(pod.metadata.uid);
     entry.pod = pod;
-    entry.actor.send({ type: 'UPDATE', pod, at: this.clock.now() });
+    entry.actor.send({ type: 'UPDATE', pod, nodeUsed: this.nodeUsedBesides(entry.uid), at: this.clock.now() });
+  }
+
+  // ---- KEP-1287: what the node's pods hold, for a resize's Deferred check ----
+
+  /** The allocated requests of every other pod that still holds them (not terminal): nodeInfo.Requested. */
+  private nodeUsedBesides(uid: string): NodeUsage {
+    const used: NodeUsage = { cpuMillis: 0, memoryBytes: 0 };
+    for (const e of this.pods.values()) {
+      if (e.uid === uid || isTerminalPhase(e.lastStatus?.phase)) continue;
+      const r = podRequests(allocatedPod(e.pod, e.lastStatus));
+      used.cpuMillis += r.cpuMillis;
+      used.memoryBytes += r.memoryBytes;
+    }
+    return used;
+  }
+
+  /**
+   * retryPendingResizes' triggers (allocation_manager.go: pods_removed, pod_terminated,
+   * pod_resized): when a pod stops holding what it held, each Deferred resize is judged again.
+   */
+  private noteAllocation(entry: PodEntry, previous: PodStatus | undefined, status: PodStatus | undefined): void {
+    if (status?.conditions?.some((c) => c.type === 'PodResizePending' && c.reason === 'Deferred')) this.deferredResizes.add(entry.uid);
+    else this.deferredResizes.delete(entry.uid);
+    if (this.deferredResizes.size === 0 || (this.deferredResizes.has(entry.uid) && this.deferredResizes.size === 1)) return;
+    const freed = !status || (isTerminalPhase(status.phase) && !isTerminalPhase(previous?.phase)) || allocationKey(previous) !== allocationKey(status);
+    if (!freed) return;
+    for (const uid of this.deferredResizes) {
+      const other = this.pods.get(uid);
+      if (uid !== entry.uid && other) other.actor.send({ type: 'RESIZE.RETRY', nodeUsed: this.nodeUsedBesides(uid), at: this.clock.now() });
+    }
   }
 
   /**
@@ -544,7 +595,9 @@ export class RuntimeManager {
     const json = JSON.stringify(status);
     if (json === entry.lastStatusJson) return;
     entry.lastStatusJson = json;
+    const previous = entry.lastStatus;
     entry.lastStatus = status;
+    this.noteAllocation(entry, previous, status);
     this.status$.next({ pod: entry.pod, status, details });
   }
 

@@ -76,6 +76,7 @@ export const podMachine = podSetup.createMachine({
     // Children report, the pod remembers: their facts, instances created, kills that failed.
     'CONTAINER.FACTS': { actions: 'rememberFacts' },
     'CONTAINER.RESIZE': { actions: 'rememberResize' },
+    'RESIZE.RETRY': { actions: ['observe', 'retryPendingResize'] },
     'CONTAINER.CREATED': { actions: 'rememberInstance' },
     'CONTAINER.KILL_FAILED': { actions: 'rememberKillFailure' },
     // A kill that succeeded on its retry is no failure any more.

@@ -8,7 +8,7 @@ import * as msg from '../../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from '../grace.js';
 import { containerMachine } from '../container/index.js';
 import { DEFAULT_FEATURE_GATES } from '../features.js';
-import { changedResources, resizeInfeasibleMessage } from '../resize.js';
+import { changedResources, resizeDeferredMessage, resizeInfeasibleMessage, type NodeUsage } from '../resize.js';
 import { notProvided } from '../not-provided.js';
 import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from '../restart-policy.js';
 import {
@@ -46,10 +46,12 @@ export function isDown(context: PodContext, name: string): boolean {
 /**
  * The allocation manager's decision for an edit (allocation_manager.go handlePodResourcesResize,
  * canResizePod): every container's resources are allocated as edited, unless the pod's new
- * requests exceed the node's capacity: then the resize is Infeasible and each container keeps
- * the resources allocated before (`allocated`, by name). No node in the config: no check.
+ * requests exceed the node's capacity (Infeasible: it never will fit) or, given what the node's
+ * other pods hold (`used`, from the manager with the event), its free room (Deferred: retried
+ * when a pod goes away or is resized). Then each container keeps the resources allocated
+ * before (`allocated`, by name). No node in the config: no check; no `used`: capacity only.
  */
-export function resizeAllocation(context: PodContext, next: Pod): { pending?: ResizePendingState; allocated: Record<string, Container['resources']> } {
+export function resizeAllocation(context: PodContext, next: Pod, used?: NodeUsage): { pending?: ResizePendingState; allocated: Record<string, Container['resources']> } {
   const allocated: Record<string, Container['resources']> = {};
   const before = new Map(allSpecContainers(context.pod).map((c) => [c.name, context.heldResources?.[c.name] ?? c.resources]));
   let resized = false;
@@ -61,8 +63,12 @@ export function resizeAllocation(context: PodContext, next: Pod): { pending?: Re
   const gates = context.config.container.featureGates ?? DEFAULT_FEATURE_GATES;
   const node = context.config.node;
   if (!resized || !node || !gates.InPlacePodVerticalScaling) return { allocated };
-  const message = resizeInfeasibleMessage(next, node);
-  return message ? { pending: { reason: 'Infeasible', message, observedGeneration: next.metadata.generation }, allocated } : { allocated };
+  const observedGeneration = next.metadata.generation;
+  const infeasible = resizeInfeasibleMessage(next, node);
+  if (infeasible) return { pending: { reason: 'Infeasible', message: infeasible, observedGeneration }, allocated };
+  const deferred = used ? resizeDeferredMessage(next, node, used) : undefined;
+  if (deferred) return { pending: { reason: 'Deferred', message: deferred, observedGeneration }, allocated };
+  return { allocated };
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer deadline is re-checked then. */
@@ -358,6 +364,23 @@ export const podSetup = setup({
         if (ref && !isDown(context, c.name)) enqueue.sendTo(ref, { type: 'KILL', request: { cause: 'Other', then: 'pending' }, at: context.now });
       }
     }),
+    /**
+     * retryPendingResizes (allocation_manager.go): room may have been made on the node (a pod
+     * went away or was resized), so a Deferred resize is judged again against the spec. Once it
+     * fits, the containers get their edited resources; while it does not, the message follows
+     * what the other pods now hold.
+     */
+    retryPendingResize: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'RESIZE.RETRY');
+      if (context.resizePending?.reason !== 'Deferred') return;
+      const { pending, allocated } = resizeAllocation(context, context.pod, event.nodeUsed);
+      enqueue.assign({ resizePending: pending, heldResources: pending ? allocated : undefined });
+      if (pending) return;
+      for (const c of allSpecContainers(context.pod)) {
+        const ref = context.refs[c.name];
+        if (ref) enqueue.sendTo(ref, { type: 'SPEC_UPDATE', container: c, at: event.at });
+      }
+    }),
     applyUpdate: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'UPDATE') return;
       const next = event.pod;
@@ -365,7 +388,7 @@ export const podSetup = setup({
       const pod: Pod = { ...next, metadata: { ...next.metadata, uid: context.pod.metadata.uid, namespace: context.pod.metadata.namespace, name: context.pod.metadata.name } };
       // KEP-1287: a resize the node can never fit is not allocated (PodResizePending
       // Infeasible): the containers keep their allocated resources until an edit fits.
-      const { pending, allocated } = resizeAllocation(context, pod);
+      const { pending, allocated } = resizeAllocation(context, pod, event.nodeUsed);
       enqueue.assign({ pod, resizePending: pending, heldResources: pending ? allocated : undefined });
       for (const c of allSpecContainers(pod)) {
         const ref = context.refs[c.name];

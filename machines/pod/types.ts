@@ -3,7 +3,7 @@
 import type { ActorRefFrom } from 'xstate';
 import type { Container, Pod } from '../../src/k8s/types.js';
 import type { containerMachine, ContainerConfig, ContainerFacts, ContainerToPodEvent } from '../container/index.js';
-import type { NodeAllocatable, ResizePendingReason, ResizeReport } from '../resize.js';
+import type { NodeAllocatable, NodeUsage, ResizePendingReason, ResizeReport } from '../resize.js';
 import type { EventRecord, InstanceStatus, SandboxInfo } from '../types.js';
 
 /** The `meta` of every pod state: the phase the chart's position implies. */
@@ -84,7 +84,10 @@ export interface PodContext {
 export type PodEvent =
   | ContainerToPodEvent
   | { type: 'DELETE'; gracePeriodSeconds?: number; force?: boolean; at: number }
-  | { type: 'UPDATE'; pod: Pod; at: number }
+  /** A spec edit; `nodeUsed`: what the node's other pods hold, for a resize's Deferred check (KEP-1287). */
+  | { type: 'UPDATE'; pod: Pod; nodeUsed?: NodeUsage; at: number }
+  /** The node's room may have changed (a pod removed or resized): a Deferred resize is judged again. */
+  | { type: 'RESIZE.RETRY'; nodeUsed: NodeUsage; at: number }
   | { type: 'RUNTIME.CONTAINER'; name: string; status: InstanceStatus; at: number }
   | { type: 'RUNTIME.SANDBOX'; sandboxId: string; ready: boolean; at: number }
   /** A PLEG event with nothing to forward (a container created or started): the pod is synced. */

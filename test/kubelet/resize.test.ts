@@ -18,7 +18,7 @@ import {
 } from '../../machines/resize.js';
 import { createRuntimeActors } from '../../src/actors/index.js';
 import { CriClient } from '../../src/cri/index.js';
-import type { Container, Pod } from '../../src/k8s/types.js';
+import type { Container, Pod, PodStatus } from '../../src/k8s/types.js';
 import {
   bytesBinaryString,
   containerStatusResources,
@@ -31,6 +31,7 @@ import {
 import { hostNodeInfo } from '../../src/kuberuntime/node.js';
 import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';
 import { CriNotFoundError } from '../../src/cri/errors.js';
+import { RuntimeManager } from '../../src/manager.js';
 
 const res = (cpu: string, memory: string): Container['resources'] => ({ requests: { cpu, memory }, limits: { cpu, memory } });
 const app = (over: Partial<Container> = {}): Container => ({ name: 'app', image: 'busybox:1.36', command: ['sleep', '60'], resources: res('500m', '128Mi'), ...over });
@@ -166,5 +167,60 @@ describe('updateContainerResources actor on the embedded runtime (accepted and r
     // An unknown container: NotFound, as containerd.
     await assert.rejects(toPromise(createActor(actors.updateContainerResources, { input: { containerId: 'nope', resources: {} } }).start()), (e: unknown) => e instanceof CriNotFoundError);
     await client.stopContainer({ containerId, timeout: 0 });
+  });
+});
+
+describe('Deferred resizes across pods (RuntimeManager on the embedded runtime)', () => {
+  let rt: EmbeddedRuntime;
+  let logs: string;
+  before(async () => {
+    rt = await startEmbeddedRuntime({ killOnClose: true });
+    logs = mkdtempSync(join(tmpdir(), 'statelet-resize-deferred-'));
+  });
+  after(async () => {
+    await rt.close();
+    rmSync(logs, { recursive: true, force: true });
+  });
+
+  test('a resize that fits the node but not next to another pod waits (Deferred), and is made once that pod is gone', async () => {
+    const node = hostNodeInfo();
+    const m = new RuntimeManager({ endpoint: rt.endpoint, podLogsDir: logs, relistPeriodMs: 200 });
+    try {
+      m.start();
+      // A holds 60 % of the node's cpu; B asks for 50 % more than its 10 %: fits the node alone, not next to A.
+      const milli = (f: number): string => `${Math.floor(node.cpuMillis * f)}m`;
+      const mk = (name: string, cpu: string): Pod => ({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'default', uid: `deferred-${name}` },
+        spec: { restartPolicy: 'Always', terminationGracePeriodSeconds: 1, containers: [app({ resources: res(cpu, '32Mi'), imagePullPolicy: 'IfNotPresent' })] },
+      });
+      const statuses = new Map<string, PodStatus>();
+      m.status$.subscribe(({ pod, status }) => statuses.set(pod.metadata.name, status));
+      const until = async (what: string, f: () => boolean, ms = 15_000): Promise<void> => {
+        const t0 = Date.now();
+        while (!f()) {
+          if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(statuses.get('b')?.conditions)}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const running = (n: string) => statuses.get(n)?.containerStatuses?.[0]?.state.running !== undefined;
+      const a = mk('a', milli(0.6));
+      const b = mk('b', milli(0.1));
+      m.addPod(a);
+      m.addPod(b);
+      await until('both running', () => running('a') && running('b'));
+      const pending = () => statuses.get('b')?.conditions?.find((c) => c.type === 'PodResizePending');
+      m.updatePod(mk('b', milli(0.6)));
+      await until('PodResizePending Deferred', () => pending()?.reason === 'Deferred');
+      assert.match(pending()!.message!, new RegExp(`^Node didn't have enough resource: cpu, requested: ${Math.floor(node.cpuMillis * 0.6)}, used: ${Math.floor(node.cpuMillis * 0.6)}, capacity: ${node.cpuMillis}$`));
+      assert.deepEqual(statuses.get('b')!.containerStatuses![0]!.allocatedResources, { cpu: milli(0.1), memory: '32Mi' });
+      await m.deletePod(a.metadata.uid!);
+      await until('the resize made', () => !pending() && statuses.get('b')!.containerStatuses![0]!.allocatedResources?.['cpu'] === milli(0.6));
+      assert.equal(statuses.get('b')!.containerStatuses![0]!.restartCount, 0);
+      await m.deletePod(b.metadata.uid!);
+    } finally {
+      await m.close();
+    }
   });
 });

@@ -176,6 +176,38 @@ describe('in-place resize (KEP-1287)', () => {
     assert.deepEqual(h.status().containerStatuses![0]!.resources, res('1', '256Mi'));
   });
 
+  test('Deferred: a resize that fits the node but not next to the other pods waits (PodResizePending Deferred); RESIZE.RETRY with room resizes', async () => {
+    const h = await new Harness(pod(), { images: ['busybox:1.36'], node: { cpuMillis: 2000, memoryBytes: 1024 ** 3 } }).start();
+    // Other pods hold 1500m: 1 cpu more does not fit (the predicate checks cpu first).
+    await h.send({ type: 'UPDATE', pod: edited(h, (c) => (c.resources = res('1', '256Mi'))), nodeUsed: { cpuMillis: 1500, memoryBytes: 0 }, at: h.clock.now() });
+    const pending = condition(h, 'PodResizePending');
+    assert.equal(pending?.reason, 'Deferred');
+    assert.equal(pending?.message, "Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000");
+    assert.ok(!h.callNames().includes('UpdateContainerResources'));
+    assert.deepEqual(h.status().containerStatuses![0]!.allocatedResources, { cpu: '500m', memory: '128Mi' });
+    // Still no room: the message follows what the others hold now, nothing is actuated.
+    await h.send({ type: 'RESIZE.RETRY', nodeUsed: { cpuMillis: 1200, memoryBytes: 0 }, at: h.clock.now() });
+    assert.equal(condition(h, 'PodResizePending')?.message, "Node didn't have enough resource: cpu, requested: 1000, used: 1200, capacity: 2000");
+    assert.ok(!h.callNames().includes('UpdateContainerResources'));
+    // A pod went away: it fits, the resize is allocated and actuated.
+    await h.send({ type: 'RESIZE.RETRY', nodeUsed: { cpuMillis: 500, memoryBytes: 0 }, at: h.clock.now() });
+    assert.equal(condition(h, 'PodResizePending'), undefined);
+    assert.equal(h.callNames().filter((c) => c === 'UpdateContainerResources').length, 1);
+    assert.deepEqual(h.status().containerStatuses![0]!.allocatedResources, { cpu: '1', memory: '256Mi' });
+    // A retry with nothing deferred changes nothing.
+    await h.send({ type: 'RESIZE.RETRY', nodeUsed: { cpuMillis: 1900, memoryBytes: 0 }, at: h.clock.now() });
+    assert.equal(condition(h, 'PodResizePending'), undefined);
+  });
+
+  test('Deferred is judged after Infeasible: beyond the node itself is Infeasible whatever the others hold', async () => {
+    const h = await new Harness(pod(), { images: ['busybox:1.36'], node: { cpuMillis: 2000, memoryBytes: 1024 ** 3 } }).start();
+    await h.send({ type: 'UPDATE', pod: edited(h, (c) => (c.resources = res('500m', '2Gi'))), nodeUsed: { cpuMillis: 1900, memoryBytes: 0 }, at: h.clock.now() });
+    assert.equal(condition(h, 'PodResizePending')?.reason, 'Infeasible');
+    // Memory short next to the others (cpu fits): Deferred on memory.
+    await h.send({ type: 'UPDATE', pod: edited(h, (c) => (c.resources = res('500m', '512Mi'))), nodeUsed: { cpuMillis: 0, memoryBytes: 768 * 1024 * 1024 }, at: h.clock.now() });
+    assert.equal(condition(h, 'PodResizePending')?.message, `Node didn't have enough resource: memory, requested: ${512 * 1024 * 1024}, used: ${768 * 1024 * 1024}, capacity: ${1024 ** 3}`);
+  });
+
   test('observedGeneration: the conditions carry the metadata.generation of the edit', async () => {
     const h = await new Harness(pod(), { images: ['busybox:1.36'], node: { cpuMillis: 1000, memoryBytes: 1024 ** 3 }, updateDurationMs: 500 }).start();
     const tooMuch = edited(h, (c) => (c.resources = res('2', '128Mi')));
