@@ -52,6 +52,15 @@ export interface PhaseOptions {
   previousPhase?: PodPhase;
   /** Kubelet feature gates (ContainerRestartRules changes the stopped-pod rule). */
   gates?: Pick<FeatureGates, 'ContainerRestartRules'>;
+  /**
+   * Regular containers on their way to a new instance (waiting for it, or shown terminated
+   * ContainerStatusUnknown while the UNKNOWN one is killed). Under Never that only happens
+   * after an UNKNOWN or CREATED instance (ShouldContainerBeRestarted says yes whatever the
+   * policy): such a container has not stopped for good, so it counts as running and the
+   * pod does not turn Failed meanwhile (a 1.34 kubelet's status would flap to Failed; see
+   * the README's improvements).
+   */
+  restarting?: ReadonlySet<string>;
 }
 
 /** kubelet getPhase, plus the "never leave a terminal phase" rule of generateAPIPodStatus. */
@@ -118,6 +127,8 @@ export function getPhase(
     if (!s) {
       unknown++;
     } else if (s.state.running) {
+      running++;
+    } else if (restartPolicy === 'Never' && opts.restarting?.has(c.name)) {
       running++;
     } else if (s.state.terminated) {
       stopped++;

@@ -5,7 +5,6 @@ import type { SnapshotFrom } from 'xstate';
 import type { containerMachine } from '../machines/container/index.js';
 import type { podMachine } from '../machines/pod/index.js';
 import { defaultWaitingReason, getPhase, isTerminalPhase, podConditions } from '../machines/phase.js';
-import { podRestartPolicy } from '../machines/restart-policy.js';
 import type { InstanceStatus } from '../machines/types.js';
 import { rfc3339 } from './k8s/format.js';
 import { CONTAINER_STATUS_UNKNOWN_EXIT_CODE, MSG_CONTAINER_UNKNOWN_ON_TERMINATION, TerminatedReason } from './k8s/messages.js';
@@ -153,19 +152,14 @@ export function podStatusFrom(snap: PodSnapshot, opts: PodStatusOptions): PodSta
   const ephemeral = (pod.spec.ephemeralContainers ?? []).map((c) => statusOf(c.name) ?? placeholder(c));
   const top = topState(snap.value);
   const podIsTerminal = cx.finished || !!cx.deletion || top === 'Removed' || top === 'Removing';
-  // A container on its way to a new instance has not stopped for good. Under Never that only
-  // happens after an UNKNOWN or CREATED instance (ShouldContainerBeRestarted says yes whatever
-  // the policy): the pod keeps running meanwhile instead of turning Failed.
-  const phaseStatuses =
-    podRestartPolicy(pod) === 'Never'
-      ? statuses.map((s) => {
-          const ccx = cx.refs[s.name]?.getSnapshot().context;
-          // Also an UNKNOWN instance shown terminated ContainerStatusUnknown while its kill runs:
-          // it is restarted next, so (unlike a 1.34 kubelet) the pod does not turn Failed meanwhile.
-          return (s.state.waiting && ccx?.restarting) || (s.state.terminated && ccx?.kill?.unknownState) ? { ...s, state: { running: {} } } : s;
-        })
-      : statuses;
-  let phase: PodPhase = getPhase(pod, initStatuses, phaseStatuses, { podIsTerminal, previousPhase: opts.previous?.phase, gates: cx.config.container.featureGates });
+  // Containers on their way to a new instance: waiting for it, or an UNKNOWN instance shown
+  // terminated ContainerStatusUnknown while its kill runs (getPhase's `restarting`).
+  const restarting = new Set<string>();
+  for (const s of statuses) {
+    const ccx = cx.refs[s.name]?.getSnapshot().context;
+    if ((s.state.waiting && ccx?.restarting) || (s.state.terminated && ccx?.kill?.unknownState)) restarting.add(s.name);
+  }
+  let phase: PodPhase = getPhase(pod, initStatuses, statuses, { podIsTerminal, previousPhase: opts.previous?.phase, gates: cx.config.container.featureGates, restarting });
   // Since 1.27 a deleted pod reports a terminal phase before it goes away.
   if (podIsTerminal && (top === 'Removed' || top === 'Removing') && !isTerminalPhase(phase)) {
     phase = statuses.every((s) => s.state.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
