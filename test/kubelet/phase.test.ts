@@ -209,3 +209,21 @@ describe('podConditions without an explicit phase', () => {
     assert.equal(conds.find((c) => c.type === 'Ready')!.reason, 'PodCompleted');
   });
 });
+
+describe('getPhase: containers on their way to a new instance (restarting)', () => {
+  const gatesOff = { ContainerRestartRules: false };
+  test('under Never, a container restarting after an UNKNOWN instance keeps the pod Running (waiting or shown terminated 137)', () => {
+    const p = pod('Never', ['app']);
+    const restarting = new Set(['app']);
+    assert.equal(getPhase(p, [], [st('app', 'waiting', { last: 137 })], { gates: gatesOff }), 'Failed');
+    assert.equal(getPhase(p, [], [st('app', 'waiting', { last: 137 })], { gates: gatesOff, restarting }), 'Running');
+    assert.equal(getPhase(p, [], [st('app', 137)], { gates: gatesOff }), 'Failed');
+    assert.equal(getPhase(p, [], [st('app', 137)], { gates: gatesOff, restarting }), 'Running');
+  });
+  test('other policies and terminal pods are not affected', () => {
+    const restarting = new Set(['app']);
+    assert.equal(getPhase(pod('OnFailure', ['app']), [], [st('app', 0)], { gates: gatesOff, restarting }), 'Succeeded');
+    assert.equal(getPhase(pod('Never', ['app']), [], [st('app', 137)], { gates: gatesOff, restarting: new Set(['other']) }), 'Failed');
+    assert.equal(getPhase(pod('Never', ['app']), [], [st('app', 137)], { previousPhase: 'Failed', restarting }), 'Failed');
+  });
+});
