@@ -262,3 +262,40 @@ export function resizeConditions(
   }
   return out;
 }
+
+// ---------------------------------------------------------------------------
+// Events (pkg/kubelet/events: ResizeStarted, ResizeCompleted, ResizeDeferred, ResizeInfeasible)
+
+export const ResizeEventReason = {
+  Started: 'ResizeStarted',
+  Completed: 'ResizeCompleted',
+  Deferred: 'ResizeDeferred',
+  Infeasible: 'ResizeInfeasible',
+} as const;
+
+/** Go's encoding/json of a ResourceList: keys sorted, quantities as strings. */
+const resourceListJson = (l: ResourceList | undefined): string | undefined => {
+  const keys = Object.keys(l ?? {}).sort();
+  return keys.length ? `{${keys.map((k) => `${JSON.stringify(k)}:${JSON.stringify(String(l![k]))}`).join(',')}}` : undefined;
+};
+
+/**
+ * The message of a resize event (pkg/kubelet/events podResizeMessage): `<prefix>: ` and the
+ * JSON of the pod's resources as encoding/json writes podResourceSummary: initContainers and
+ * containers (omitted when empty) with each container's name and resources (limits, then
+ * requests, each omitted when empty), the generation (always, 0 for a pod without one), and
+ * the error (omitted when empty).
+ */
+export function podResizeEventMessage(prefix: string, pod: Pick<Pod, 'spec' | 'metadata'>, error?: string): string {
+  const entry = (c: Container): string => {
+    const parts = [['limits', resourceListJson(c.resources?.limits)], ['requests', resourceListJson(c.resources?.requests)]].filter(([, v]) => v !== undefined);
+    return `{"name":${JSON.stringify(c.name)},"resources":{${parts.map(([k, v]) => `"${k}":${v}`).join(',')}}}`;
+  };
+  const fields: string[] = [];
+  const init = pod.spec.initContainers ?? [];
+  if (init.length) fields.push(`"initContainers":[${init.map(entry).join(',')}]`);
+  if (pod.spec.containers.length) fields.push(`"containers":[${pod.spec.containers.map(entry).join(',')}]`);
+  fields.push(`"generation":${pod.metadata.generation ?? 0}`);
+  if (error) fields.push(`"error":${JSON.stringify(error)}`);
+  return `${prefix}: {${fields.join(',')}}`;
+}

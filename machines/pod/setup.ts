@@ -8,7 +8,6 @@ import * as msg from '../../src/k8s/messages.js';
 import { effectiveTerminationGraceSeconds } from '../grace.js';
 import { containerMachine } from '../container/index.js';
 import { DEFAULT_FEATURE_GATES } from '../features.js';
-import { changedResources, resizeDeferredMessage, resizeInfeasibleMessage, type NodeUsage } from '../resize.js';
 import { notProvided } from '../not-provided.js';
 import { containerRole, initFailureFailsPod, isSidecar, podRestartPolicy, type ContainerRole } from '../restart-policy.js';
 import {
@@ -20,16 +19,16 @@ import {
   type RunPodSandboxOutput,
   type SandboxIdInput,
 } from '../types.js';
-import type { ContainerRef, PodContext, PodEmitted, PodEvent, PodInput, PodStateMeta, ResizePendingState } from './types.js';
+import { allSpecContainers, allocationEvents, resizeAllocation, resizeCompletedEvent } from './allocation.js';
+import type { ContainerRef, PodContext, PodEmitted, PodEvent, PodInput, PodStateMeta } from './types.js';
+
+export { allSpecContainers } from './allocation.js';
 
 /** The container's place in the spec; a name the spec lost (an edit) is treated as ephemeral. */
 export function roleOf(pod: Pod, name: string): ContainerRole {
   return containerRole(pod, name) ?? 'ephemeral';
 }
 
-export function allSpecContainers(pod: Pod): Container[] {
-  return [...(pod.spec.initContainers ?? []), ...pod.spec.containers, ...(pod.spec.ephemeralContainers ?? [])];
-}
 
 /** kuberuntime_termination_order.go: a sidecar waits for every regular container and every sidecar declared after it. */
 export function turnPrerequisites(pod: Pod, sidecar: string): string[] {
@@ -41,34 +40,6 @@ export function turnPrerequisites(pod: Pod, sidecar: string): string[] {
 /** A container with no instance that could still be running (as it last reported; not spawned = down). */
 export function isDown(context: PodContext, name: string): boolean {
   return context.containers[name]?.down ?? true;
-}
-
-/**
- * The allocation manager's decision for an edit (allocation_manager.go handlePodResourcesResize,
- * canResizePod): every container's resources are allocated as edited, unless the pod's new
- * requests exceed the node's capacity (Infeasible: it never will fit) or, given what the node's
- * other pods hold (`used`, from the manager with the event), its free room (Deferred: retried
- * when a pod goes away or is resized). Then each container keeps the resources allocated
- * before (`allocated`, by name). No node in the config: no check; no `used`: capacity only.
- */
-export function resizeAllocation(context: PodContext, next: Pod, used?: NodeUsage): { pending?: ResizePendingState; allocated: Record<string, Container['resources']> } {
-  const allocated: Record<string, Container['resources']> = {};
-  const before = new Map(allSpecContainers(context.pod).map((c) => [c.name, context.heldResources?.[c.name] ?? c.resources]));
-  let resized = false;
-  for (const c of allSpecContainers(next)) {
-    if (!before.has(c.name)) continue;
-    allocated[c.name] = before.get(c.name);
-    if (changedResources({ resources: before.get(c.name) }, c).changed.length) resized = true;
-  }
-  const gates = context.config.container.featureGates ?? DEFAULT_FEATURE_GATES;
-  const node = context.config.node;
-  if (!resized || !node || !gates.InPlacePodVerticalScaling) return { allocated };
-  const observedGeneration = next.metadata.generation;
-  const infeasible = resizeInfeasibleMessage(next, node);
-  if (infeasible) return { pending: { reason: 'Infeasible', message: infeasible, observedGeneration }, allocated };
-  const deferred = used ? resizeDeferredMessage(next, node, used) : undefined;
-  if (deferred) return { pending: { reason: 'Deferred', message: deferred, observedGeneration }, allocated };
-  return { allocated };
 }
 
 /** setTimeout holds at most 2^31-1 ms (about 24.8 days); a longer deadline is re-checked then. */
@@ -294,13 +265,17 @@ export const podSetup = setup({
       for (const ref of Object.values(context.refs)) enqueue.sendTo(ref, { type: 'RESUME', at: event.at });
     }),
     /** KEP-1287: which containers have a resize under way (or failed), for PodResizeInProgress. */
-    rememberResize: assign({
-      resizes: ({ context, event }) => {
-        if (event.type !== 'CONTAINER.RESIZE') return context.resizes;
-        const { [event.name]: _gone, ...rest } = context.resizes ?? {};
-        if (event.phase === 'done') return Object.keys(rest).length ? rest : undefined;
-        return { ...rest, [event.name]: event.phase === 'failed' ? { error: event.error } : {} };
-      },
+    rememberResize: enqueueActions(({ context, event, enqueue }) => {
+      assertEvent(event, 'CONTAINER.RESIZE');
+      const { [event.name]: _gone, ...rest } = context.resizes ?? {};
+      if (event.phase !== 'done') {
+        enqueue.assign({ resizes: { ...rest, [event.name]: event.phase === 'failed' ? { error: event.error } : {} } });
+        return;
+      }
+      const left = Object.keys(rest).length ? rest : undefined;
+      enqueue.assign({ resizes: left });
+      // SyncPod: allocated == actual again, PodResizeInProgress cleared: ResizeCompleted.
+      if (!left && context.resizes) enqueue.emit({ type: 'k8s.event', event: resizeCompletedEvent(context) });
     }),
     rememberFacts: assign({
       containers: ({ context, event }) => (event.type === 'CONTAINER.FACTS' ? { ...context.containers, [event.name]: event.facts } : context.containers),
@@ -373,8 +348,9 @@ export const podSetup = setup({
     retryPendingResize: enqueueActions(({ context, event, enqueue }) => {
       assertEvent(event, 'RESIZE.RETRY');
       if (context.resizePending?.reason !== 'Deferred') return;
-      const { pending, allocated } = resizeAllocation(context, context.pod, event.nodeUsed);
+      const { pending, allocated, resized } = resizeAllocation(context, context.pod, event.nodeUsed);
       enqueue.assign({ resizePending: pending, heldResources: pending ? allocated : undefined });
+      for (const ev of allocationEvents(context.resizePending, { pending, resized }, context.pod)) enqueue.emit({ type: 'k8s.event', event: ev });
       if (pending) return;
       for (const c of allSpecContainers(context.pod)) {
         const ref = context.refs[c.name];
@@ -388,8 +364,9 @@ export const podSetup = setup({
       const pod: Pod = { ...next, metadata: { ...next.metadata, uid: context.pod.metadata.uid, namespace: context.pod.metadata.namespace, name: context.pod.metadata.name } };
       // KEP-1287: a resize the node can never fit is not allocated (PodResizePending
       // Infeasible): the containers keep their allocated resources until an edit fits.
-      const { pending, allocated } = resizeAllocation(context, pod, event.nodeUsed);
+      const { pending, allocated, resized } = resizeAllocation(context, pod, event.nodeUsed);
       enqueue.assign({ pod, resizePending: pending, heldResources: pending ? allocated : undefined });
+      for (const ev of allocationEvents(context.resizePending, { pending, resized }, pod)) enqueue.emit({ type: 'k8s.event', event: ev });
       for (const c of allSpecContainers(pod)) {
         const ref = context.refs[c.name];
         const held = pending ? allocated[c.name] : undefined;

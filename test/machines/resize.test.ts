@@ -183,6 +183,10 @@ describe('in-place resize (KEP-1287)', () => {
     const pending = condition(h, 'PodResizePending');
     assert.equal(pending?.reason, 'Deferred');
     assert.equal(pending?.message, "Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000");
+    // allocation_manager.go: a Warning ResizeDeferred with the desired resources and the reason's message.
+    const resizeEvents = () => h.events.filter((e) => e.reason.startsWith('Resize')).map((e) => `${e.type} ${e.reason} ${e.message}`);
+    const desired = '{"containers":[{"name":"app","resources":{"limits":{"cpu":"1","memory":"256Mi"},"requests":{"cpu":"1","memory":"256Mi"}}}],"generation":0';
+    assert.deepEqual(resizeEvents(), [`Warning ResizeDeferred Pod resize Deferred: ${desired},"error":"Node didn't have enough resource: cpu, requested: 1000, used: 1500, capacity: 2000"}`]);
     assert.ok(!h.callNames().includes('UpdateContainerResources'));
     assert.deepEqual(h.status().containerStatuses![0]!.allocatedResources, { cpu: '500m', memory: '128Mi' });
     // Still no room: the message follows what the others hold now, nothing is actuated.
@@ -194,6 +198,9 @@ describe('in-place resize (KEP-1287)', () => {
     assert.equal(condition(h, 'PodResizePending'), undefined);
     assert.equal(h.callNames().filter((c) => c === 'UpdateContainerResources').length, 1);
     assert.deepEqual(h.status().containerStatuses![0]!.allocatedResources, { cpu: '1', memory: '256Mi' });
+    // The still-deferred retry changed the message (one more ResizeDeferred), then Started and Completed.
+    assert.deepEqual(resizeEvents().slice(1).map((e) => e.split(':')[0]), ['Warning ResizeDeferred Pod resize Deferred', 'Normal ResizeStarted Pod resize started', 'Normal ResizeCompleted Pod resize completed']);
+    assert.equal(resizeEvents().at(-1), `Normal ResizeCompleted Pod resize completed: ${desired}}`);
     // A retry with nothing deferred changes nothing.
     await h.send({ type: 'RESIZE.RETRY', nodeUsed: { cpuMillis: 1900, memoryBytes: 0 }, at: h.clock.now() });
     assert.equal(condition(h, 'PodResizePending'), undefined);

@@ -27,13 +27,14 @@ const linux = (x: { request: { raw: Json } }, key: 'raw-update' | 'raw-create'):
 
 // ------------------------------------------------------------------ s13h
 
+const resizeJson = '{"containers":[{"name":"app","resources":{"limits":{"cpu":"1","memory":"256Mi"},"requests":{"cpu":"1","memory":"256Mi"}}}],"generation":0}';
 const a = makePod('resize-in-place', { containers: [ctr('app', { resources: res('500m', '128Mi') })] });
 
 export const resizeInPlace: Scenario = {
   name: 's13h resize: a cpu/memory edit is UpdateContainerResources on the running container, no restart; status reports the new resources; an ephemeral-storage edit is refused',
   pins: 'pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodResizeAction + doPodResizeAction; kuberuntime_container.go updateContainerResources; pkg/kubelet/kubelet_pods.go convertToAPIContainerStatuses; pkg/apis/core/validation ValidatePodResize; KEP-1287 (GA 1.35)',
   summary:
-    'edit 500m/128Mi → 1/256Mi: UpdateContainerResources app (cpuQuota 100000, cpuShares 1024, memoryLimitInBytes 268435456) ≤ 3.5 s after; never StopContainer/CreateContainer app#1; resources and allocatedResources 1/256Mi; second edit (ephemeral-storage) → Warning InvalidManifest, no call',
+    'edit 500m/128Mi → 1/256Mi: ResizeStarted, UpdateContainerResources app (cpuQuota 100000, cpuShares 1024, memoryLimitInBytes 268435456) ≤ 3.5 s after; never StopContainer/CreateContainer app#1; resources and allocatedResources 1/256Mi, ResizeCompleted; second edit (ephemeral-storage) → Warning InvalidManifest, no call',
   pod: a.pod,
   fake: { containers: [{ name: 'app', sigtermDelayMs: 100, sigtermExitCode: 0 }] },
   actions: [
@@ -68,6 +69,13 @@ export const resizeInPlace: Scenario = {
         restartsOf(l, 'app') === 0 &&
         statusResources(l, 'app') === JSON.stringify(res('1', '256Mi')) &&
         JSON.stringify(cstatus(l, 'app')?.['allocatedResources']) === JSON.stringify({ cpu: '1', memory: '256Mi' }),
+    ),
+    // allocation_manager.go handlePodResourcesResize (ResizeStarted once allocated) and SyncPod
+    // (ResizeCompleted once allocated == actual): pod events with the pod's resources as JSON.
+    seq(
+      action('resize'),
+      event({ type: 'Normal', reason: 'ResizeStarted', message: `Pod resize started: ${resizeJson}` }).within(0, 3500, 'resize'),
+      event({ type: 'Normal', reason: 'ResizeCompleted', message: `Pod resize completed: ${resizeJson}` }),
     ),
     seq(action('bad'), event({ type: 'Warning', reason: 'InvalidManifest', message: /only cpu and memory resources are mutable/ }).within(0, 3000, 'bad')),
     never(call('UpdateContainerResources', { name: 'app' }), { from: 'bad', to: 'stop' }),
