@@ -15,11 +15,15 @@ export * from './cri/errors.js';
 export { loadCriProto } from './cri/proto.js';
 /** CRI v1 message shapes (runtime.v1), kept apart from the Kubernetes types of the same names. */
 export type * as cri from './cri/types.js';
-export { startEmbeddedRuntime, loadFaultFile, type EmbeddedRuntime, type EmbeddedRuntimeOptions, type FaultRule, type FaultController } from './runtime/index.js';
-export { startInspectionServer, type InspectionServer, type InspectionServerOptions } from './inspect/server.js';
-export { startApiServer, type ApiServer, type ApiServerOptions, type AgentInfo } from './api/server.js';
+// The servers are loaded when first started (src/lazy-entry.ts): importing the
+// entry does not load grpc-js's server, ws, or the HTTP API (issue 15).
+export { startEmbeddedRuntime, startInspectionServer, startInspection, startApiServer } from './lazy-entry.js';
+export type { EmbeddedRuntime, EmbeddedRuntimeOptions } from './runtime/index.js';
+export { loadFaultFile, type FaultRule, type FaultController } from './runtime/faults.js';
+export type { InspectionServer, InspectionServerOptions } from './inspect/server.js';
+export type { ApiServer, ApiServerOptions, AgentInfo } from './api/server.js';
 export { NodeMetrics, type NodeMetricsOptions } from './api/metrics.js';
-export { startInspection, type InspectionOptions, type InspectionSession } from './inspect/session.js';
+export type { InspectionOptions, InspectionSession } from './inspect/session.js';
 export { loadPod, parseManifest, applyDefaults, validatePod, validatePodUpdate, formatFieldError, ManifestError, type FieldError } from './k8s/manifest.js';
 export { Quantity } from './k8s/quantity.js';
 export { getPodQOS } from './kuberuntime/qos.js';

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, type Subscription } from './rx.js';
 import { createActor, type Actor, type InspectionEvent, type Snapshot } from 'xstate';
 import { podMachine, type PodConfig } from '../machines/pod/index.js';
 import { containerMachine, POD_WORKER_RETRY_MS, type ContainerConfig } from '../machines/container/index.js';

@@ -3,8 +3,7 @@
 // going UNKNOWN, produce no runtime event), and like the evented PLEG it also
 // follows GetContainerEvents when the runtime has it, relisting at once on
 // each event. containerd 1.6 answers UNIMPLEMENTED: then only the relist runs.
-import { Subject } from 'rxjs';
-import type { Subscription } from 'rxjs';
+import { Subject, type Subscription } from './rx.js';
 import type { RuntimeService } from './cri/services.js';
 import type { ContainerEventResponse } from './cri/types.js';
 import { CriUnimplementedError } from './cri/errors.js';

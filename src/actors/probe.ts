@@ -3,10 +3,10 @@
 // result; an *error* (CRI error, unresolvable named port, no handler) is
 // thrown, so the probe machine retries it and finally discards it, as the
 // kubelet's runProbeWithRetries does.
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import * as net from 'node:net';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
+import { grpcJs, nodeHttp } from '../lazy-deps.js';
 import { fromPromise } from 'xstate';
 import { loadHealthService } from '../cri/proto.js';
 import type { RuntimeService } from '../cri/services.js';
@@ -111,7 +111,7 @@ interface HttpAnswer {
  */
 function getOnce(t: HttpTarget, headers: Record<string, string>, onReq: (req: http.ClientRequest) => void): Promise<HttpAnswer> {
   return new Promise<HttpAnswer>((resolve, reject) => {
-    const mod = t.https ? https : http;
+    const mod = nodeHttp(t.https);
     const req = mod.request(
       { host: t.host, port: t.port, path: t.path, method: 'GET', headers, agent: false, ...(t.https ? { rejectUnauthorized: false } : {}) },
       (res) => {
@@ -295,7 +295,9 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
   const timeoutMs = timeoutMsOf(input.probe);
   const within = goDuration(timeoutMs);
   const Health = loadHealthService();
-  const client = new Health(addr, grpc.credentials.createInsecure(), {
+  // grpc-js is loaded by the first gRPC probe, not with the package (issue 15).
+  const rpc = grpcJs();
+  const client = new Health(addr, rpc.credentials.createInsecure(), {
     'grpc.primary_user_agent': PROBE_USER_AGENT,
     // A fresh connection per probe, as the kubelet dials one per attempt.
     'grpc.use_local_subchannel_pool': 1,
@@ -326,11 +328,11 @@ export function grpcProbe(input: RunProbeInput, signal?: AbortSignal): Promise<P
         finish({ result: 'failure', output: `timeout: failed to connect service ${msg.goQuote(addr)} within ${within}: context deadline exceeded` });
         return;
       }
-      call = client.Check({ service: action.service ?? '' }, new grpc.Metadata(), { deadline }, (e, res) => {
+      call = client.Check({ service: action.service ?? '' }, new rpc.Metadata(), { deadline }, (e, res) => {
         if (e) {
-          if (e.code === grpc.status.UNIMPLEMENTED) {
+          if (e.code === rpc.status.UNIMPLEMENTED) {
             finish({ result: 'failure', output: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${e.details}` });
-          } else if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+          } else if (e.code === rpc.status.DEADLINE_EXCEEDED) {
             finish({ result: 'failure', output: `timeout: health rpc did not complete within ${within}` });
           } else {
             finish({ result: 'failure', output: `error: health rpc probe failed: ${goStatusString(e.code, e.details)}` });

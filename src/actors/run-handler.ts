@@ -2,8 +2,7 @@
 // httpGet, then sleep; anything else is an invalid handler. Hook failures
 // throw HookError whose message is the kubelet's full hook message (the
 // PostStartHookError waiting message).
-import * as http from 'node:http';
-import * as https from 'node:https';
+import { nodeHttp } from '../lazy-deps.js';
 import type { RuntimeService } from '../cri/services.js';
 import { CriError } from '../cri/errors.js';
 import type { Container, HTTPGetAction, IntOrString, LifecycleHandler } from '../k8s/types.js';
@@ -75,7 +74,7 @@ export function httpGet(
   const maxBody = opts.maxBody ?? MAX_HOOK_BODY_BYTES;
   const once = (target: URL) =>
     new Promise<{ statusCode: number; body: string; location?: string }>((resolve, reject) => {
-      const mod = target.protocol === 'https:' ? https : http;
+      const mod = nodeHttp(target.protocol === 'https:');
       const req = mod.request(
         target,
         { method: 'GET', headers: opts.headers, signal: opts.signal, rejectUnauthorized: false, timeout: opts.timeoutMs },

@@ -13,9 +13,9 @@
 //   manager's status$ and events$ streams (Pulling/Pulled), and at scrape time
 //   the runtime (running pods and containers, as the PLEG's relist counts them)
 //   and the manager's pod list (desired pods, live actors).
-import { performance } from 'node:perf_hooks';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { Observable, type Subscription } from 'rxjs';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { promClient } from '../lazy-deps.js';
+import { Observable, type Subscription } from '../rx.js';
 import { fromPromise, type AnyActorRef, type PromiseActorLogic } from 'xstate';
 import type { RunProbeInput, RunProbeOutput } from '../../machines/probe.js';
 import type { RuntimeManager } from '../manager.js';
@@ -151,9 +151,9 @@ type Unsub = { unsubscribe(): void };
 
 export class NodeMetrics {
   /** Served on /metrics. */
-  readonly registry = new Registry();
+  readonly registry: Registry;
   /** Served on /metrics/probes (the kubelet's prober registry). */
-  readonly probeRegistry = new Registry();
+  readonly probeRegistry: Registry;
   private readonly now: () => number;
   private readonly subs: Unsub[] = [];
   private readonly pods = new Map<string, PodTrack>();
@@ -194,6 +194,11 @@ export class NodeMetrics {
   private observeOpts: ObserveOptions = {};
 
   constructor(opts: NodeMetricsOptions = {}) {
+    // prom-client (and the @opentelemetry/api it pulls in) loads with the first
+    // NodeMetrics, not with the package entry (issue 15).
+    const { Counter, Gauge, Histogram, Registry } = promClient();
+    this.registry = new Registry();
+    this.probeRegistry = new Registry();
     this.now = opts.now ?? Date.now;
     const r = [this.registry];
     const self = this;

@@ -22,7 +22,7 @@ import type { Event, Pod, PodStatus } from '../k8s/types.js';
 import { rfc3339 } from '../k8s/format.js';
 import { goDuration } from '../k8s/format.js';
 import { eventLine, podLine } from '../node/sinks.js';
-import { isLoopbackHost, hostnameOf } from '../inspect/server.js';
+import { isLoopbackHost, hostnameOf } from '../inspect/hosts.js';
 import { CONTAINER_NAME_LABEL, MANAGED_BY_LABEL, POD_NAME_LABEL, POD_NAMESPACE_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
 import { packageRoot } from '../paths.js';
 import { containerRunning, readLogs, type LogOptions } from './logs.js';

@@ -3,7 +3,7 @@
 // computation (src/kubectl/printers.ts). -w prints the table, then a row each
 // time a pod's row changes, from the agent's watch stream.
 import { Option, type Command } from 'commander';
-import YAML from 'yaml';
+import { yaml } from '../lazy-deps.js';
 import type { Pod } from '../k8s/types.js';
 import { podCells, printPods } from '../kubectl/printers.js';
 import { table } from '../kubectl/tabwriter.js';
@@ -32,7 +32,7 @@ export function toJson(obj: unknown): string {
 
 /** kubectl -o yaml: sorted keys, sequences not indented under their key. */
 export function toYaml(obj: unknown): string {
-  return YAML.stringify(sortKeys(obj), { indentSeq: false, lineWidth: 0 });
+  return yaml().stringify(sortKeys(obj), { indentSeq: false, lineWidth: 0 });
 }
 
 export type GetOutput = 'table' | 'wide' | 'json' | 'yaml' | 'name';

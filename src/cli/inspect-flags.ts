@@ -8,9 +8,9 @@
 // message naming the flag, as commander's own errors do.
 
 import { Option, type Command } from 'commander';
-import { isLoopbackHost } from '../inspect/server.js';
+import { isLoopbackHost } from '../inspect/hosts.js';
 import type { InspectionOptions } from '../inspect/session.js';
-import { STATELY_DEFAULT_PORT, STATELY_INSPECTOR_URL } from '../inspect/stately.js';
+import { STATELY_DEFAULT_PORT, STATELY_INSPECTOR_URL } from '../inspect/stately-defaults.js';
 
 /** Declares --inspect, --inspect-host, --inspect-allow-remote, --stately, --stately-url, --stately-inspector-url, --no-open. */
 export function addInspectOptions(cmd: Command): Command {

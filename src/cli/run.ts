@@ -10,8 +10,11 @@ import { describeEvents } from '../k8s/events.js';
 import { goDuration } from '../k8s/format.js';
 import { CriClient } from '../cri/client.js';
 import { RuntimeManager, type PodDetails, type TransitionRecord } from '../manager.js';
-import { startEmbeddedRuntime, type EmbeddedRuntime } from '../runtime/index.js';
-import { startInspection, type InspectionOptions, type InspectionSession } from '../inspect/session.js';
+// The embedded runtime and the inspection outputs load when used (not with
+// --runtime-endpoint, not without --inspect flags): src/lazy-entry.ts.
+import { startEmbeddedRuntime, startInspection } from '../lazy-entry.js';
+import type { EmbeddedRuntime } from '../runtime/index.js';
+import type { InspectionOptions, InspectionSession } from '../inspect/session.js';
 import { addInspectOptions, inspectOptionsFrom } from './inspect-flags.js';
 import { addKubeletOptions, kubeletOptionsFrom } from './kubelet-flags.js';
 import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../../machines/features.js';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadFaultFile, startEmbeddedRuntime, type FaultRule } from '../runtime/index.js';
+import { loadFaultFile, type FaultRule } from '../runtime/faults.js';
+import { startEmbeddedRuntime } from '../lazy-entry.js';
 
 interface ServeOptions {
   listen?: string;

@@ -14,13 +14,14 @@ import { nodeNameOf } from '../node/static-pod.js';
 import { FILE_CHECK_FREQUENCY_MS, StaticPodSource } from '../node/static-source.js';
 import { DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from '../node/container-logs.js';
 import { Quantity } from '../k8s/quantity.js';
-import { startInspection, type InspectionSession } from '../inspect/session.js';
+import { startInspection } from '../lazy-entry.js';
+import type { InspectionSession } from '../inspect/session.js';
 import { addInspectOptions, inspectOptionsFrom } from './inspect-flags.js';
 import { addKubeletOptions, kubeletOptionsFrom } from './kubelet-flags.js';
 import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../../machines/features.js';
 import { NodeApi } from '../api/node-api.js';
 import { DEFAULT_API_PORT } from '../api/server.js';
-import { isLoopbackHost } from '../inspect/server.js';
+import { isLoopbackHost } from '../inspect/hosts.js';
 
 /** The kubelet's --root-dir default is /var/lib/kubelet. */
 export const DEFAULT_SERVE_ROOT_DIR = '/var/lib/statelet';

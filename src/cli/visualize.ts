@@ -9,8 +9,8 @@ import type { AnyStateMachine } from 'xstate';
 import { machineToJSON } from '../inspect/chart.js';
 import type { MachineJSON } from '../inspect/protocol.js';
 import { buildReplay } from '../inspect/replay.js';
-import { isLoopbackHost, startInspectionServer } from '../inspect/server.js';
-import { openInBrowser } from '../inspect/session.js';
+import { isLoopbackHost } from '../inspect/hosts.js';
+import { startInspectionServer } from '../lazy-entry.js';
 
 export interface VisualizeOptions {
   port: number;
@@ -73,7 +73,7 @@ export async function visualize(recording: string, opts: VisualizeOptions, machi
   const server = await startInspectionServer({ port: opts.port, host: opts.host, allowRemote: opts.allowRemote, replay: JSON.stringify(data), staticDir: opts.staticDir, log: err });
   const secs = ((data.end - data.start) / 1000).toFixed(1);
   err(`visualizer: ${server.url} (replay of ${source}: ${data.stats.transitions} transitions, ${data.stats.statuses} statuses, ${data.stats.events} events over ${secs}s)`);
-  if (opts.open) await openInBrowser(server.url, err);
+  if (opts.open) await (await import('../inspect/session.js')).openInBrowser(server.url, err);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
       process.off('SIGINT', stop);

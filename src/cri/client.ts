@@ -1,9 +1,11 @@
-import * as grpc from '@grpc/grpc-js';
-import { Observable } from 'rxjs';
+import type * as grpc from '@grpc/grpc-js';
+import { Observable } from '../rx.js';
+import { grpcJs } from '../lazy-deps.js';
 import type { ImageServiceClient } from './generated/runtime/v1/ImageService.js';
 import type { RuntimeServiceClient } from './generated/runtime/v1/RuntimeService.js';
 import { loadCriProto } from './proto.js';
 import { CriAbortedError, toCriError } from './errors.js';
+import { GrpcStatus } from './grpc-status.js';
 import { GO_CONTEXT_CANCELED } from './go-status.js';
 import type { CallOptions, ImageService, RuntimeService } from './services.js';
 import type * as cri from './types.js';
@@ -48,11 +50,14 @@ export class CriClient implements RuntimeService, ImageService {
   readonly runtimeRequestTimeoutMs: number;
   private readonly runtime: RuntimeServiceClient;
   private readonly image: ImageServiceClient;
+  /** grpc-js, loaded by the first client (issue 15: importing the package does not load it). */
+  private readonly grpc: ReturnType<typeof grpcJs>;
 
   constructor(opts: CriClientOptions | string) {
     const o = typeof opts === 'string' ? { endpoint: opts } : opts;
     this.endpoint = normalizeEndpoint(o.endpoint);
     this.runtimeRequestTimeoutMs = o.runtimeRequestTimeoutMs ?? DEFAULT_RUNTIME_REQUEST_TIMEOUT_MS;
+    this.grpc = grpcJs();
     const { pkg } = loadCriProto();
     const channelOptions: grpc.ChannelOptions = {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
@@ -61,8 +66,8 @@ export class CriClient implements RuntimeService, ImageService {
       'grpc.max_reconnect_backoff_ms': 3000,
       'grpc.enable_retries': 0,
     };
-    this.runtime = new pkg.RuntimeService(this.endpoint, grpc.credentials.createInsecure(), channelOptions);
-    this.image = new pkg.ImageService(this.endpoint, grpc.credentials.createInsecure(), {
+    this.runtime = new pkg.RuntimeService(this.endpoint, this.grpc.credentials.createInsecure(), channelOptions);
+    this.image = new pkg.ImageService(this.endpoint, this.grpc.credentials.createInsecure(), {
       ...channelOptions,
       channelOverride: this.runtime.getChannel(),
     });
@@ -144,7 +149,7 @@ export class CriClient implements RuntimeService, ImageService {
   getContainerEvents(): Observable<cri.ContainerEventResponse> {
     const method = 'RuntimeService/GetContainerEvents';
     return new Observable<cri.ContainerEventResponse>((sub) => {
-      const call = this.runtime.GetContainerEvents({}, new grpc.Metadata());
+      const call = this.runtime.GetContainerEvents({}, new this.grpc.Metadata());
       let closing = false;
       call.on('data', (ev: cri.ContainerEventResponse) => sub.next(ev));
       call.on('error', (err: grpc.ServiceError) => {
@@ -185,7 +190,7 @@ export class CriClient implements RuntimeService, ImageService {
     const timeout = opts?.timeoutMs ?? deadlineMs;
     return new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) {
-        reject(new CriAbortedError(method, this.endpoint, grpc.status.CANCELLED, GO_CONTEXT_CANCELED));
+        reject(new CriAbortedError(method, this.endpoint, GrpcStatus.CANCELLED, GO_CONTEXT_CANCELED));
         return;
       }
       const callOpts: grpc.CallOptions = timeout > 0 ? { deadline: Date.now() + timeout } : {};
@@ -194,7 +199,7 @@ export class CriClient implements RuntimeService, ImageService {
         aborted = true;
         call.cancel();
       };
-      const call = invoke(new grpc.Metadata(), callOpts, (err, res) => {
+      const call = invoke(new this.grpc.Metadata(), callOpts, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(toCriError(method, this.endpoint, err, aborted));
         // grpc-js passes a decoded message with every success.

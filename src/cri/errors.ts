@@ -1,13 +1,13 @@
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
+// The codes come from a local table, not grpc-js: these error classes are
+// importable (and instanceof-checkable) without loading the gRPC stack.
+import { GrpcStatus } from './grpc-status.js';
 import { GO_CONTEXT_CANCELED, GO_DEADLINE_EXCEEDED, goPullErrorString, goStatusString, isClientDeadlineText } from './go-status.js';
 
 export { goCodeName, goPullErrorString, goStatusString } from './go-status.js';
+export { GrpcStatus, grpcStatusCode } from './grpc-status.js';
 
-const CODE_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(GrpcStatus)
-    .filter(([, v]) => typeof v === 'number')
-    .map(([k, v]) => [v as number, k]),
-);
+const CODE_NAMES: Record<number, string> = Object.fromEntries(Object.entries(GrpcStatus).map(([k, v]) => [v, k]));
 
 export function grpcCodeName(code: number): string {
   return CODE_NAMES[code] ?? `CODE_${code}`;

@@ -9,7 +9,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { isIP } from 'node:net';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -65,48 +64,10 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** True for names and addresses that only the local machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h.endsWith('.localhost')) return true;
-  const v = isIP(h);
-  if (v === 4) return h.startsWith('127.');
-  if (v === 6) return h === '::1' || h === '0:0:0:0:0:0:0:1' || /^::ffff:127\./.test(h);
-  return false;
-}
-
-/** The host part of a Host header (`[::1]:80` → `[::1]`). */
-export function hostnameOf(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
-  const i = hostHeader.lastIndexOf(':');
-  return i >= 0 ? hostHeader.slice(0, i) : hostHeader;
-}
-
-/**
- * DNS-rebinding guard: on loopback, only answer requests addressed to a
- * loopback name, so a web page on another origin cannot read the stream
- * through a hostname it controls.
- */
-export function loopbackHostHeader(req: IncomingMessage): boolean {
-  const h = req.headers.host;
-  return h === undefined || isLoopbackHost(hostnameOf(h));
-}
-
-/**
- * WebSockets are not bound by the same-origin policy: a browser client must
- * come from a page this server served (its Origin is this server's own
- * address). Clients that are not browsers send no Origin.
- */
-export function sameOrigin(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined) return true; // not a browser
-  try {
-    const u = new URL(origin);
-    return (u.protocol === 'http:' || u.protocol === 'https:') && u.host === req.headers.host;
-  } catch {
-    return false;
-  }
-}
+// The Host/Origin checks live in hosts.ts (no `ws`), so the API server and
+// the CLI's flag checks can use them without loading the WebSocket stack.
+export { isLoopbackHost, hostnameOf, loopbackHostHeader, sameOrigin } from './hosts.js';
+import { isLoopbackHost, loopbackHostHeader, sameOrigin } from './hosts.js';
 
 function defaultStaticDir(): string | undefined {
   const here = dirname(fileURLToPath(import.meta.url));

@@ -25,13 +25,11 @@ import { createInspectorServer } from '@statelyai/inspect/server';
 import { WebSocket as WsClient, WebSocketServer, type WebSocket } from 'ws';
 import type { InspectionEvent } from 'xstate';
 import type { InspectionHub } from './hub.js';
-import { loopbackHostHeader, sameOrigin } from './server.js';
+import { loopbackHostHeader, sameOrigin } from './hosts.js';
 import { MAX_CLIENT_MESSAGE, pipeHubToSocket } from './ws-client.js';
 
-/** Where Stately's inspector page lives (what `createInspectorServer` embeds by default). */
-export const STATELY_INSPECTOR_URL = 'https://stately.ai/inspect';
-/** `createInspectorServer`'s default port, which `--stately` keeps. */
-export const STATELY_DEFAULT_PORT = 8080;
+import { STATELY_DEFAULT_PORT, STATELY_INSPECTOR_URL } from './stately-defaults.js';
+export { STATELY_DEFAULT_PORT, STATELY_INSPECTOR_URL };
 
 export interface StatelyBridgeOptions {
   /** The hub whose `@xstate.*` messages are relayed. */

@@ -4,10 +4,12 @@
 // plus the kubelet's static-pod rules (a static pod may not reference API objects).
 // Pure apart from crypto.randomUUID for a missing metadata.uid (the API server's job
 // in a cluster) and the node facts a nodeSelector is matched against.
-import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import { arch as osArch, hostname as osHostname } from 'node:os';
-import { LineCounter, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Node as YamlNode } from 'yaml';
+import type { LineCounter, Node as YamlNode } from 'yaml';
+// yaml is required by the first parse, not by importing the package entry
+// (issue 15); parseManifest stays synchronous because yaml is CommonJS.
+import { nodeCrypto, yaml } from '../lazy-deps.js';
 import { decodeStrict } from './pod-schema.js';
 import { Quantity } from './quantity.js';
 import { DEFAULT_FEATURE_GATES, type FeatureGates } from '../../machines/features.js';
@@ -70,6 +72,7 @@ function canonicalPath(path: string): string {
 
 /** Field path -> position of its key (or list item) in the text. */
 function yamlPositions(node: unknown, lc: LineCounter): Map<string, { line: number; col: number }> {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   const out = new Map<string, { line: number; col: number }>();
   const visit = (n: unknown, path: string): void => {
     if (isMap(n)) {
@@ -125,6 +128,7 @@ export function parseManifest(text: string, sourceName?: string): Pod {
 type Positions = Map<string, { line: number; col: number }>;
 
 function parseLocated(text: string, sourceName?: string): { pod: Pod; positions: Positions } {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lc = new LineCounter();
   let docs;
   try {
@@ -303,7 +307,7 @@ export function applyDefaults(pod: Pod): Pod {
   if (!isObject(out.metadata)) (out as { metadata: unknown }).metadata = {};
   const m = out.metadata;
   if (!m.namespace) m.namespace = DEFAULT_NAMESPACE;
-  if (!m.uid) m.uid = randomUUID();
+  if (!m.uid) m.uid = nodeCrypto().randomUUID();
   if (!isObject(out.spec)) (out as { spec: unknown }).spec = { containers: [] };
   const s = out.spec;
   if (s.terminationGracePeriodSeconds === undefined || s.terminationGracePeriodSeconds === null) {

@@ -3,7 +3,7 @@
 // mountPropagation, plus the managed /etc/hosts) and kuberuntime_container.go
 // makeMounts (the termination-message file). selinux_relabel stays false: the
 // kubelet sets it only where SELinux is enabled.
-import { randomBytes } from 'node:crypto';
+import { nodeCrypto } from '../lazy-deps.js';
 import { promises as fs } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { Mount, MountPropagation } from '../cri/types.js';
@@ -111,7 +111,7 @@ export async function makeMounts(pod: Pod, container: Container, opts: MakeMount
   if (opts.kubeletMounts && container.terminationMessagePath) {
     // One file per instance: <pod dir>/containers/<name>/<random id>, mode 0666.
     const dir = join(podDir, 'containers', container.name);
-    const file = join(dir, randomBytes(4).toString('hex'));
+    const file = join(dir, nodeCrypto().randomBytes(4).toString('hex'));
     try {
       await fs.mkdir(dir, { recursive: true });
       await fs.writeFile(file, '');

@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readdir, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import { nodeZlib } from '../lazy-deps.js';
 import type { CriClient } from '../cri/client.js';
 import { MANAGED_BY_LABEL, POD_UID_LABEL } from '../kuberuntime/labels.js';
 
@@ -148,7 +148,7 @@ async function compressLog(log: string): Promise<void> {
   const info = await stat(log);
   const tmp = log + COMPRESS_SUFFIX + TMP_SUFFIX;
   try {
-    await pipeline(createReadStream(log), createGzip(), createWriteStream(tmp, { mode: info.mode & 0o777 }));
+    await pipeline(createReadStream(log), nodeZlib().createGzip(), createWriteStream(tmp, { mode: info.mode & 0o777 }));
     await rename(tmp, log + COMPRESS_SUFFIX);
   } finally {
     await unlink(tmp).catch(() => {});

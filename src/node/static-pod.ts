@@ -5,7 +5,7 @@
 // (the old pod is killed, the new one started). The name gets a `-<nodeName>`
 // suffix, spec.nodeName is set, and the config annotations record the hash and
 // the source.
-import { createHash } from 'node:crypto';
+import { nodeCrypto } from '../lazy-deps.js';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { loadPod, ManifestError, parseManifest, validatePod } from '../k8s/manifest.js';
@@ -38,7 +38,7 @@ function canonicalJson(v: unknown): string {
  * the name suffix and annotations are added, and without a uid.
  */
 export function staticPodUid(pod: Pod, nodeName: string, source: string): string {
-  const h = createHash('md5');
+  const h = nodeCrypto().createHash('md5');
   h.update(`host:${nodeName}`);
   h.update(`file:${source}`);
   const { uid: _uid, ...metadata } = pod.metadata;

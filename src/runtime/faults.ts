@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { parse as parseYaml } from 'yaml';
+// The codes from a local table and yaml on first use: the package entry
+// re-exports loadFaultFile, and importing it must not load grpc-js or yaml.
+import { grpcStatusCode } from '../cri/grpc-status.js';
+import { yaml } from '../lazy-deps.js';
 import { loadCriProto } from '../cri/proto.js';
 
 /** A rule injecting a failure, delay or hang into matching CRI calls (before the real handler runs). */
@@ -55,8 +57,8 @@ function knownMethods(): Set<string> {
 export function grpcCodeOf(code: string | number): number | undefined {
   if (typeof code === 'number') return Number.isInteger(code) && code >= 0 && code <= 16 ? code : undefined;
   const key = code.trim().toUpperCase();
-  const v = Object.entries(GrpcStatus).find(([name]) => name === key)?.[1];
-  if (typeof v === 'number') return v;
+  const v = grpcStatusCode(key);
+  if (v !== undefined) return v;
   if (/^\d+$/.test(key)) return grpcCodeOf(Number(key));
   return undefined;
 }
@@ -108,7 +110,7 @@ export function validateFaultRule(raw: unknown, where = 'fault'): FaultRule {
 export function loadFaultFile(path: string): FaultRule[] {
   let doc: unknown;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    doc = yaml().parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new Error(`fault file ${path}: ${(err as Error).message}`);
   }

@@ -12,8 +12,7 @@
 // Set-up is idempotent and runs before every CreateContainer, so an emptyDir
 // outlives container restarts and sandbox re-creation; tearDownPodVolumes
 // removes it all when the pod is removed.
-import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { nodeChildProcess, nodeCrypto } from '../lazy-deps.js';
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,7 +21,8 @@ import type { Container, DownwardAPIVolumeFile, Pod, Volume } from '../k8s/types
 import { podFieldValue, resourceContainer, type PodRuntimeFacts } from '../kuberuntime/env.js';
 import { containerResourceValue } from '../kuberuntime/resources.js';
 
-const run = promisify(execFile);
+/** mount/umount; node:child_process is loaded by the first tmpfs mount or unmount, not at import. */
+const run = (cmd: string, args: string[]) => promisify(nodeChildProcess().execFile)(cmd, args);
 
 export const EMPTY_DIR_PLUGIN = 'kubernetes.io~empty-dir';
 export const DOWNWARD_API_PLUGIN = 'kubernetes.io~downward-api';
@@ -235,7 +235,7 @@ export async function atomicWrite(dir: string, payload: Map<string, PayloadFile>
       if (existing === payload.size) return;
     }
   }
-  const stamp = `..${new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_')}.${randomBytes(4).toString('hex')}`;
+  const stamp = `..${new Date().toISOString().replace(/[-:]/g, '_').replace('T', '_')}.${nodeCrypto().randomBytes(4).toString('hex')}`;
   const tsDir = join(dir, stamp);
   await fs.mkdir(tsDir, { mode: 0o755 });
   for (const [p, f] of payload) {
