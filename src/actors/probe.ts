@@ -31,6 +31,11 @@ export type ProbeRuntime = Pick<RuntimeService, 'execSync'>;
 export interface ProbeActorOptions {
   client: ProbeRuntime;
   clock?: Clock;
+  /**
+   * Told of each attempt that concluded (a success, failure or warning; not a probe error,
+   * which the chart retries), with how long it took: the node agent's probe metrics.
+   */
+  onAttempt?: (input: RunProbeInput, output: RunProbeOutput, durationMs: number) => void;
 }
 
 export interface ProbeAttempt {
@@ -364,8 +369,11 @@ export function createProbeActor(opts: ProbeActorOptions) {
   const clock = opts.clock ?? realClock;
   return fromPromise<RunProbeOutput, RunProbeInput>(async ({ input, signal }) => {
     try {
+      const t0 = opts.onAttempt ? performance.now() : 0;
       const r = await runProbeOnce({ client: opts.client }, input, signal);
-      return { ...r, at: clock.now() };
+      const out = { ...r, at: clock.now() };
+      opts.onAttempt?.(input, out, performance.now() - t0);
+      return out;
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       try {

@@ -17,6 +17,7 @@ import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { promClient } from '../lazy-deps.js';
 import { Observable, type Subscription } from '../rx.js';
 import { fromPromise, type AnyActorRef, type PromiseActorLogic } from 'xstate';
+import { delegate } from '../actors/delegate.js';
 import type { RunProbeInput, RunProbeOutput } from '../../machines/probe.js';
 import type { RuntimeManager } from '../manager.js';
 import { stateString } from '../manager.js';
@@ -479,26 +480,33 @@ export class NodeMetrics {
   // ------------------------------------------------------------ probes
 
   /**
-   * The runProbe actor, instrumented (worker.go doProbe): each attempt that concludes
-   * counts in prober_probe_total by result (successful, failed, unknown for a warning);
-   * successful and unknown ones are timed in prober_probe_duration_seconds; a probe
-   * error (retried within the tick) is thrown away, as the kubelet throws it away.
+   * One concluded probe attempt (worker.go doProbe): counted in prober_probe_total by result
+   * (successful, failed, unknown for a warning); successful and unknown ones are timed in
+   * prober_probe_duration_seconds. A probe error (retried within the tick) never gets here,
+   * as the kubelet throws it away. Pass as createProbeActor's `onAttempt`.
+   */
+  readonly observeProbe = (input: RunProbeInput, out: RunProbeOutput, durationMs: number): void => {
+    const base = {
+      probe_type: PROBE_TYPE[input.type] ?? input.type,
+      container: input.container.name,
+      pod: input.pod.metadata.name,
+      namespace: input.pod.metadata.namespace ?? 'default',
+    };
+    const result = PROBE_RESULT[out.result] ?? 'unknown';
+    this.probeTotal.inc({ ...base, result, pod_uid: input.pod.metadata.uid ?? '' });
+    if (result !== 'failed') this.probeDuration.observe(base, durationMs / 1000);
+  };
+
+  /**
+   * Any runProbe logic, instrumented as observeProbe counts: it runs as a child of the
+   * returned actor (createActor + toPromise), so the logic stays opaque. For the built-in
+   * probe actor, `createProbeActor({ client, onAttempt: metrics.observeProbe })` is cheaper.
    */
   instrumentProbe(logic: PromiseActorLogic<RunProbeOutput, RunProbeInput>): PromiseActorLogic<RunProbeOutput, RunProbeInput> {
-    const inner = (logic as unknown as { config: (args: { input: RunProbeInput; signal: AbortSignal; self: unknown; system: unknown; emit: unknown }) => PromiseLike<RunProbeOutput> }).config;
-    return fromPromise<RunProbeOutput, RunProbeInput>(async (args) => {
+    return fromPromise<RunProbeOutput, RunProbeInput>(async ({ input, signal }) => {
       const t0 = performance.now();
-      const out = await inner(args as never);
-      const { input } = args;
-      const base = {
-        probe_type: PROBE_TYPE[input.type] ?? input.type,
-        container: input.container.name,
-        pod: input.pod.metadata.name,
-        namespace: input.pod.metadata.namespace ?? 'default',
-      };
-      const result = PROBE_RESULT[out.result] ?? 'unknown';
-      this.probeTotal.inc({ ...base, result, pod_uid: input.pod.metadata.uid ?? '' });
-      if (result !== 'failed') this.probeDuration.observe(base, (performance.now() - t0) / 1000);
+      const out = await delegate(logic, input, signal);
+      this.observeProbe(input, out, performance.now() - t0);
       return out;
     });
   }

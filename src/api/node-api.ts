@@ -46,7 +46,7 @@ export class NodeApi {
 
   /** Manager options the API needs: chart transitions for the watch stream, probes counted per attempt. */
   managerOptions(client: CriRuntime): Pick<RuntimeManagerOptions, 'transitions' | 'actors'> {
-    return { transitions: true, actors: { runProbe: this.metrics.instrumentProbe(createProbeActor({ client })) } };
+    return { transitions: true, actors: { runProbe: createProbeActor({ client, onAttempt: this.metrics.observeProbe }) } };
   }
 
   /** Keeps the statuses the agent reports (pods it rejected at admission are in /pods too). */

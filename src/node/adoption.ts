@@ -10,7 +10,8 @@
 //   started again (StartContainer answers with their real start time) and their
 //   postStart hook is not run again; an interrupted preStop is not run again either
 //   (the kill goes on with the grace that is left).
-import { createActor, fromPromise, toPromise, type PromiseActorLogic } from 'xstate';
+import { fromPromise } from 'xstate';
+import { delegate } from '../actors/delegate.js';
 import { CriClient, type CriClientOptions } from '../cri/client.js';
 import { CriError } from '../cri/errors.js';
 import type * as cri from '../cri/types.js';
@@ -122,20 +123,6 @@ export class AdoptionRegistry {
       this.skipPreStop.delete(id);
     }
   }
-}
-
-/**
- * Runs the actor a wrapper replaces as a child of the call, through XState's public API
- * (createActor + toPromise), so the wrapped logic stays opaque: an abort of the outer call
- * (the chart left the state that invoked it) stops the inner actor too.
- */
-function delegate<O, I>(logic: PromiseActorLogic<O, I>, input: I, signal: AbortSignal): Promise<O> {
-  const actor = createActor(logic, { input });
-  const abort = (): void => {
-    actor.stop();
-  };
-  signal.addEventListener('abort', abort, { once: true });
-  return toPromise(actor.start()).finally(() => signal.removeEventListener('abort', abort));
 }
 
 /**
