@@ -3,7 +3,7 @@
 // state from the PLEG, and turns what they do into Kubernetes-shaped streams:
 // Events (counted as the kubelet's recorder does), PodStatus changes, and
 // chart transitions.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -144,7 +144,13 @@ interface PodEntry {
   pod: Pod;
   startTime: number;
   lastStatus?: PodStatus;
-  lastStatusJson?: string;
+  /**
+   * The snapshots the last status was derived from (the pod's, then each container's):
+   * when none changed since, the status cannot have changed either, and is not derived again.
+   */
+  derivedFrom?: unknown[];
+  /** The status last published on status$ (lastStatus may come from a restart before any). */
+  published?: PodStatus;
   dirty: boolean;
   /** Container actors whose snapshots are watched. */
   watched: Set<string>;
@@ -530,7 +536,17 @@ export class RuntimeManager {
   private restartCountsFromLogs(pod: Pod): Record<string, number> {
     const dir = podLogDirectory(this.podLogsDir, pod);
     const out: Record<string, number> = {};
+    // A new pod has no log directory at all: one check (no exception thrown) instead of a
+    // failed read per container.
+    if (!existsSync(dir)) return out;
+    let names: Set<string>;
+    try {
+      names = new Set(readdirSync(dir));
+    } catch {
+      return out;
+    }
     for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+      if (!names.has(c.name)) continue;
       let files: string[] = [];
       try {
         files = readdirSync(join(dir, c.name));
@@ -579,6 +595,12 @@ export class RuntimeManager {
   private flushStatus(entry: PodEntry): void {
     entry.dirty = false;
     const snap = entry.actor.getSnapshot();
+    // Most snapshots a pod goes through change nothing its status shows (an invoked CRI call
+    // starting, a probe tick): compare what the status is made of before deriving it.
+    const sources: unknown[] = [snap];
+    for (const ref of Object.values(snap.context.refs)) sources.push(ref.getSnapshot());
+    if (entry.derivedFrom && sameItems(entry.derivedFrom, sources)) return;
+    entry.derivedFrom = sources;
     const status = podStatusFrom(snap, {
       runtimeName: this.runtimeName,
       now: this.clock.now(),
@@ -592,11 +614,9 @@ export class RuntimeManager {
     }
     // Published with each status change (a back-off starting changes the waiting reason).
     const details: PodDetails = { chartState: stateString(snap.value), backOffUntil };
-    const json = JSON.stringify(status);
-    if (json === entry.lastStatusJson) return;
-    entry.lastStatusJson = json;
+    if (entry.published && sameJson(status, entry.published)) return;
     const previous = entry.lastStatus;
-    entry.lastStatus = status;
+    entry.lastStatus = entry.published = status;
     this.noteAllocation(entry, previous, status);
     this.status$.next({ pod: entry.pod, status, details });
   }
@@ -626,6 +646,45 @@ export class RuntimeManager {
   }
 }
 
+
+/** Same length and the same items, by identity. */
+function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Whether two JSON-shaped values would serialize alike (JSON.stringify(a) === JSON.stringify(b),
+ * undefined members counting as absent), without building the strings: a status is compared
+ * on every change of its pod, and most comparisons differ early or not at all.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) {
+      // JSON.stringify writes an undefined array item as null.
+      const x = a[i] === undefined ? null : a[i];
+      const y = b[i] === undefined ? null : b[i];
+      if (!sameJson(x, y)) return false;
+    }
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  // Key order matters to JSON.stringify; statuses are built in one order, so compare in order.
+  const ka = Object.keys(ra).filter((k) => ra[k] !== undefined);
+  const kb = Object.keys(rb).filter((k) => rb[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i] !== kb[i]) return false;
+    if (!sameJson(ra[ka[i]!], rb[ka[i]!])) return false;
+  }
+  return true;
+}
 
 /** `Terminating.PreStop` for nested values. */
 export function stateString(value: unknown): string {

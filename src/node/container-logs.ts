@@ -57,6 +57,12 @@ export class ContainerLogManager {
   private running: Promise<void> | undefined;
   private stopped = true;
   private closed = false;
+  /**
+   * Each container's CRI log path, learnt from its ContainerStatus once: the path is fixed
+   * when the container is created, so the status call is not repeated every period for
+   * every running container (an idle node's largest cost otherwise). Pruned each pass.
+   */
+  private readonly logPaths = new Map<string, string>();
 
   constructor(private readonly opts: ContainerLogManagerOptions) {
     if (opts.maxFiles < 2) throw new Error(`invalid containerLogMaxFiles ${opts.maxFiles}, must be > 1`);
@@ -92,6 +98,8 @@ export class ContainerLogManager {
   async rotateLogs(): Promise<void> {
     const { client } = this.opts;
     const res = await client.listContainers({ filter: { state: { state: 'CONTAINER_RUNNING' }, labelSelector: { [MANAGED_BY_LABEL]: 'true' } } });
+    const listed = new Set(res.containers.map((c) => c.id));
+    for (const id of this.logPaths.keys()) if (!listed.has(id)) this.logPaths.delete(id);
     for (const c of res.containers) {
       if (this.closed) return;
       if (c.state !== 'CONTAINER_RUNNING') continue;
@@ -102,8 +110,11 @@ export class ContainerLogManager {
 
   async processContainer(id: string): Promise<void> {
     const { client } = this.opts;
-    const st = (await client.containerStatus({ containerId: id })).status;
-    const path = st?.logPath;
+    let path = this.logPaths.get(id);
+    if (path === undefined) {
+      path = (await client.containerStatus({ containerId: id })).status?.logPath ?? '';
+      if (!this.closed) this.logPaths.set(id, path);
+    }
     if (!path) return;
     let size: number;
     try {

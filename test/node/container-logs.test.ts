@@ -67,6 +67,36 @@ describe('container log rotation', () => {
     assert.equal(client.calls.length, 4);
   });
 
+  test('each container\'s log path is asked for once, and forgotten when the container is gone', async () => {
+    const dir = join(root, 'c');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    for (const id of ['c1', 'c2', 'c3']) writeFileSync(join(dir, `${id}.log`), 'small');
+    let listed = ['c1', 'c2'];
+    const asked: string[] = [];
+    const client = {
+      listContainers: async () => ({ containers: listed.map((id) => ({ id, state: 'CONTAINER_RUNNING', labels: { [MANAGED_BY_LABEL]: 'true', [POD_UID_LABEL]: 'u' } })) }),
+      containerStatus: async ({ containerId }: { containerId: string }) => {
+        asked.push(containerId);
+        return { status: { logPath: join(dir, `${containerId}.log`) } };
+      },
+      reopenContainerLog: async () => ({}),
+    };
+    const m = new ContainerLogManager({ client: client as never, maxSize: 100, maxFiles: 2 });
+    await m.rotateLogs();
+    await m.rotateLogs();
+    assert.deepEqual(asked, ['c1', 'c2'], 'one ContainerStatus per container, not one per pass');
+    listed = ['c2', 'c3'];
+    await m.rotateLogs();
+    listed = ['c1'];
+    await m.rotateLogs();
+    assert.deepEqual(asked, ['c1', 'c2', 'c3', 'c1'], 'a new container is asked; one that left is forgotten');
+    // The cached path still drives rotation.
+    writeFileSync(join(dir, 'c1.log'), 'x'.repeat(150));
+    await m.rotateLogs();
+    assert.ok(readdirSync(dir).some((f) => /^c1\.log\.\d{8}-\d{6}$/.test(f)), readdirSync(dir).join(' '));
+  });
+
   test('a failed reopen puts the log back', async () => {
     const dir = join(root, 'b');
     const { mkdirSync } = await import('node:fs');
