@@ -62,8 +62,13 @@ export const podSetup = setup({
   },
   delays: {
     podWorkerRetry: ({ context }) => Math.max(0, (context.retryAt ?? context.now) - context.now),
-    /** Until startTime + activeDeadlineSeconds (clamped to what a timer can hold; the guard re-checks). */
-    activeDeadline: ({ context }) => Math.min(MAX_TIMER_MS, Math.max(0, (context.activeDeadlineAt ?? context.now) - context.now)),
+    /**
+     * Until startTime + activeDeadlineSeconds (clamped to what a timer can hold; the guard
+     * re-checks). A pod without one waits the longest a timer holds, instead of a 0 ms timer
+     * that fires in every state the pod enters for a guard that is always false.
+     */
+    activeDeadline: ({ context }) =>
+      context.activeDeadlineAt === undefined ? MAX_TIMER_MS : Math.min(MAX_TIMER_MS, Math.max(0, context.activeDeadlineAt - context.now)),
   },
   guards: {
     hasInitContainers: ({ context }) => (context.pod.spec.initContainers?.length ?? 0) > 0,
