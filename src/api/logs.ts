@@ -85,10 +85,14 @@ export function rfc3339NanoOut(ts: string): string {
   });
 }
 
-/** FindTailLineStartIndex: the offset of the last n complete lines (n < 0: 0). */
-export async function tailStart(fh: FileHandle, n: number): Promise<number> {
+/**
+ * FindTailLineStartIndex: the offset of the last n complete lines before `size` (n < 0: 0).
+ * The caller passes the size it reads up to: a file that grew between two stats would
+ * otherwise give a start past the lines it then reads.
+ */
+export async function tailStart(fh: FileHandle, n: number, size?: number): Promise<number> {
   if (n < 0) return 0;
-  const size = (await fh.stat()).size;
+  size ??= (await fh.stat()).size;
   const block = 64 * 1024;
   let count = 0;
   let right = size;
@@ -141,8 +145,9 @@ export async function readLogs(path: string, opts: LogOptions, write: (chunk: Bu
   try {
     // Without follow, what the file held when the request came: a line written meanwhile does
     // not turn `tailLines=2` into three lines.
-    const endAt = opts.follow ? Infinity : (await fh.stat()).size;
-    let pos = opts.tailLines !== undefined && opts.tailLines >= 0 ? await tailStart(fh, opts.tailLines) : 0;
+    const size = (await fh.stat()).size;
+    const endAt = opts.follow ? Infinity : size;
+    let pos = opts.tailLines !== undefined && opts.tailLines >= 0 ? await tailStart(fh, opts.tailLines, size) : 0;
     let isNewLine = true;
     let pending = Buffer.alloc(0);
     let stop = false;

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCriLog, readLogs, rfc3339NanoOut, type LogOptions } from '../../src/api/logs.js';
+import { open } from 'node:fs/promises';
+import { parseCriLog, readLogs, rfc3339NanoOut, tailStart, type LogOptions } from '../../src/api/logs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'statelet-logs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -90,5 +91,24 @@ describe('reading CRI logs as the kubelet does', () => {
     const t0 = Date.now();
     assert.equal(await read(file(LOG), { follow: true, tailLines: 1 }, { isRunning: async () => false }), 'last\n');
     assert.ok(Date.now() - t0 < 1000);
+  });
+  test('tailLines counts back from the size the read stops at, not from a later size (the file grows meanwhile)', async () => {
+    const p = file(`${T0} stdout F a\n${T0} stdout F b\n${T0} stdout F c\n`);
+    const fh = await open(p, 'r');
+    try {
+      const size = (await fh.stat()).size;
+      appendFileSync(p, `${T2} stdout F d\n${T2} stdout F e\n`);
+      const start = await tailStart(fh, 2, size);
+      const buf = Buffer.alloc(size - start);
+      await fh.read(buf, 0, buf.length, start);
+      assert.equal(buf.toString(), `${T0} stdout F b\n${T0} stdout F c\n`);
+      // Without a size it counts from the file as it is now.
+      const now = await tailStart(fh, 2);
+      const rest = Buffer.alloc((await fh.stat()).size - now);
+      await fh.read(rest, 0, rest.length, now);
+      assert.equal(rest.toString(), `${T2} stdout F d\n${T2} stdout F e\n`);
+    } finally {
+      await fh.close();
+    }
   });
 });
