@@ -39,6 +39,8 @@ describe('rfc3339', () => {
   test('second precision UTC, truncated', () => {
     assert.equal(rfc3339(Date.UTC(2024, 4, 1, 12, 0, 0, 999)), '2024-05-01T12:00:00Z');
     assert.equal(rfc3339(0), '1970-01-01T00:00:00Z');
+    // The one-second cache: back and forth between seconds.
+    assert.deepEqual([rfc3339(1000), rfc3339(2500), rfc3339(1999), rfc3339(2000)], ['1970-01-01T00:00:01Z', '1970-01-01T00:00:02Z', '1970-01-01T00:00:01Z', '1970-01-01T00:00:02Z']);
     assert.equal(parseRfc3339('2024-05-01T12:00:00Z'), Date.UTC(2024, 4, 1, 12));
     assert.ok(Number.isNaN(parseRfc3339(undefined)));
   });
