@@ -1,7 +1,8 @@
-// End-to-end on containerd: an in-place resize (KEP-1287) by editing the manifest of a
-// running `statelet run`. The new memory limit must reach the container's cgroup (read
-// from inside the container with ExecSync), without a restart. The embedded runtime
-// enforces no limit, so this runs on containerd only (scripts/run-tests.mjs starts it).
+// End-to-end on both runtimes: an in-place resize (KEP-1287) by editing the manifest of a
+// running `statelet run`. On containerd (scripts/run-tests.mjs starts it) the new memory
+// limit must reach the container's cgroup (read from inside the container with ExecSync),
+// without a restart. The embedded runtime enforces no limit: there the status must report
+// the new values for the same container, with the resize events.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
@@ -87,5 +88,49 @@ describe('in-place resize on containerd (the cgroup follows a manifest edit)', {
     }
     proc.kill('SIGTERM');
     assert.equal(await exited, 0);
+  });
+});
+
+describe('in-place resize on the embedded runtime (accepted and reported, not enforced)', () => {
+  test('a cpu/memory edit of a running `statelet run`: the status reports the new resources, same container, restartCount 0, ResizeStarted/ResizeCompleted', async () => {
+    const dir = mkdtempSync(join(work, 'embedded-'));
+    const path = join(dir, 'pod.yaml');
+    const pod = (cpu: string, memory: string) =>
+      manifest(memory).replace('image: localhost/busybox:local', 'image: busybox:1.36\n    imagePullPolicy: IfNotPresent').replace('{ cpu: 100m,', `{ cpu: ${cpu},`).replace('{ cpu: 200m,', `{ cpu: ${cpu},`);
+    writeFileSync(path, pod('100m', '64Mi'));
+    const p = spawn(process.execPath, [bin, 'run', path, '--output', 'json', '--root-dir', join(dir, 'kubelet')], { cwd: root });
+    const lines: Line[] = [];
+    let buf = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        lines.push(JSON.parse(buf.slice(0, i)) as Line);
+        buf = buf.slice(i + 1);
+      }
+    });
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number>((r) => p.on('exit', (code) => r(code ?? -1)));
+    try {
+      const app = (l: Line) => l['status']?.['containerStatuses']?.[0];
+      const running = await until(`app running\n${stderr}`, () => lines.find((l) => l['kind'] === 'Pod' && app(l)?.['state']?.['running']));
+      const id = app(running)['containerID'];
+      assert.deepEqual(app(running)['resources'], { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } });
+      writeFileSync(path, pod('250m', '96Mi'));
+      const after = await until(`status with the new resources\n${stderr}`, () => lines.findLast((l) => l['kind'] === 'Pod' && app(l)?.['resources']?.['limits']?.['memory'] === '96Mi'), 20_000);
+      assert.deepEqual(app(after)['resources'], { requests: { cpu: '250m', memory: '96Mi' }, limits: { cpu: '250m', memory: '96Mi' } });
+      assert.deepEqual(app(after)['allocatedResources'], { cpu: '250m', memory: '96Mi' });
+      assert.equal(app(after)['restartCount'], 0);
+      assert.equal(app(after)['containerID'], id, 'the same container');
+      const reasons = await until('ResizeCompleted', () => {
+        const r = lines.filter((l) => l['kind'] === 'Event' && String(l['reason']).startsWith('Resize')).map((l) => l['reason']);
+        return r.includes('ResizeCompleted') ? r : undefined;
+      }, 10_000);
+      assert.deepEqual(reasons, ['ResizeStarted', 'ResizeCompleted']);
+    } finally {
+      p.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, stderr);
   });
 });
