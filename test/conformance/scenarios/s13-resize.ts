@@ -130,4 +130,48 @@ export const resizeRestartContainer: Scenario = {
   ],
 };
 
-export default [resizeInPlace, resizeRestartContainer];
+// ------------------------------------------------------------------ s13n
+
+const c = makePod('resize-infeasible', { containers: [ctr('app', { resources: res('500m', '128Mi') })] });
+
+export const resizeInfeasible: Scenario = {
+  name: 's13n resize beyond the node: PodResizePending Infeasible, Warning ResizeInfeasible, no UpdateContainerResources; an edit that fits is made',
+  pins: 'pkg/kubelet/allocation/allocation_manager.go handlePodResourcesResize (canAdmitPod, SetPodResizePendingCondition, ResizeInfeasible event); pkg/kubelet/kubelet.go canResizePod (`Node didn\'t have enough capacity`); pkg/kubelet/events podResizeMessage; KEP-1287 (GA 1.35)',
+  summary:
+    'edit cpu to 100000 cores: PodResizePending Infeasible `Node didn\'t have enough capacity: cpu, requested: 100000000, capacity: <host>`, Warning ResizeInfeasible `Pod resize Infeasible: {…,"generation":0,"error":…}`, allocatedResources stay 500m/128Mi, no UpdateContainerResources; a second edit to 1/256Mi is made (ResizeStarted, UpdateContainerResources, the condition gone)',
+  pod: c.pod,
+  fake: { containers: [{ name: 'app', sigtermDelayMs: 100, sigtermExitCode: 0 }] },
+  actions: [
+    { label: 'huge', when: call('StartContainer', { name: 'app', error: false }), delayMs: 2000, do: { edit: (pod) => withResources(pod, res('100000', '128Mi')) } },
+    { label: 'fits', when: action('huge'), delayMs: 4000, do: { edit: (pod) => withResources(pod, res('1', '256Mi')) } },
+    { label: 'stop', when: action('fits'), delayMs: 4000, do: { signal: 'SIGTERM' } },
+  ],
+  deadlineMs: withStartup(20_000),
+  expect: [
+    seq(
+      action('huge'),
+      event({
+        type: 'Warning',
+        reason: 'ResizeInfeasible',
+        message: /^Pod resize Infeasible: \{"containers":\[\{"name":"app","resources":\{"limits":\{"cpu":"100000","memory":"128Mi"\},"requests":\{"cpu":"100000","memory":"128Mi"\}\}\}\],"generation":0,"error":"Node didn't have enough capacity: cpu, requested: 100000000, capacity: \d+"\}$/,
+      }).within(0, 3500, 'huge'),
+    ),
+    never(call('UpdateContainerResources'), { to: 'fits' }),
+    somePod(
+      'while held back: PodResizePending Infeasible with the capacity message; allocatedResources still 500m/128Mi',
+      (l) =>
+        cond(l, 'PodResizePending')?.['reason'] === 'Infeasible' &&
+        /^Node didn't have enough capacity: cpu, requested: 100000000, capacity: \d+$/.test(String(cond(l, 'PodResizePending')?.['message'])) &&
+        JSON.stringify(cstatus(l, 'app')?.['allocatedResources']) === JSON.stringify({ cpu: '500m', memory: '128Mi' }),
+    ),
+    seq(
+      action('fits'),
+      event({ type: 'Normal', reason: 'ResizeStarted', message: /^Pod resize started: / }).within(0, 3500, 'fits'),
+      call('UpdateContainerResources', { name: 'app', error: false }).within(0, 3500, 'fits'),
+    ),
+    somePod('after the edit that fits: no PodResizePending, resources 1/256Mi, restartCount 0', (l) => !cond(l, 'PodResizePending') && restartsOf(l, 'app') === 0 && statusResources(l, 'app') === JSON.stringify(res('1', '256Mi'))),
+    exitCode(0),
+  ],
+};
+
+export default [resizeInPlace, resizeRestartContainer, resizeInfeasible];
