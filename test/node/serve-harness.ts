@@ -14,7 +14,8 @@ import { MANAGED_BY_LABEL, POD_UID_LABEL } from '../../src/kuberuntime/labels.js
 import { NODE_NAME_LABEL } from '../../src/node/runtime-view.js';
 
 export const root = fileURLToPath(new URL('../../..', import.meta.url));
-export const bin = join(root, 'bin', 'statelet.js');
+// STATELET_BIN runs another checkout's CLI (e.g. the code before a change, to see a test fail there).
+export const bin = process.env['STATELET_BIN'] || join(root, 'bin', 'statelet.js');
 
 export interface Target {
   name: 'embedded' | 'containerd';
