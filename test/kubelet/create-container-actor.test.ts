@@ -3,17 +3,15 @@
 // verifyRunAsNonRoot before the config is generated; every failure there is a
 // CreateContainerConfigError and CreateContainer is never called. First against a
 // fake client that records the calls, then against the embedded runtime.
-import { describe, test, before, after } from 'node:test';
+import { describe, test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import { createRuntimeActors } from '../../src/actors/index.js';
 import { CriClient, toCriError } from '../../src/cri/index.js';
 import type * as cri from '../../src/cri/types.js';
 import type { Container, EphemeralContainer, Pod } from '../../src/k8s/types.js';
-import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';
+import { useEmbeddedRuntime } from '../helpers/embedded.js';
 import { errorInfo, type CreateContainerInput, type SandboxInfo } from '../../machines/types.js';
 
 const P = 'web_default(1234)';
@@ -162,26 +160,13 @@ describe('createContainer actor: ephemeral container with targetContainerName (f
 });
 
 describe('createContainer actor on the embedded runtime', () => {
-  let rt: EmbeddedRuntime;
-  let client: CriClient;
-  let logs: string;
-  before(async () => {
-    rt = await startEmbeddedRuntime({ killOnClose: true });
-    client = new CriClient({ endpoint: rt.endpoint, runtimeRequestTimeoutMs: 10_000 });
-    logs = mkdtempSync(join(tmpdir(), 'statelet-create-actor-'));
-    await client.pullImage({ image: { image: 'busybox:1.36' } });
-  });
-  after(async () => {
-    client.close();
-    await rt.close();
-    rmSync(logs, { recursive: true, force: true });
-  });
+  const env = useEmbeddedRuntime('statelet-create-actor-');
 
   test("ImageStatus reports the runtime's own uid; runAsNonRoot is judged against it", async () => {
-    const st = await client.imageStatus({ image: { image: 'busybox:1.36' } });
+    const st = await env.client.imageStatus({ image: { image: 'busybox:1.36' } });
     const myUid = process.getuid?.();
     assert.deepEqual(st.image?.uid, myUid === undefined ? null : { value: String(myUid) });
-    const actors = createRuntimeActors({ client, podLogsDir: logs });
+    const actors = createRuntimeActors({ client: env.client, podLogsDir: env.logs });
     const pod = makePod({ app: { securityContext: { runAsNonRoot: true } } });
     pod.metadata.uid = 'nonroot-1';
     const sandbox = await toPromise(createActor(actors.runPodSandbox, { input: { pod, attempt: 0 } }).start());

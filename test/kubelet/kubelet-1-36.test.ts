@@ -18,10 +18,9 @@ import { RuntimeManager } from '../../src/manager.js';
 import { generateContainerConfig } from '../../src/kuberuntime/config.js';
 import { containerStatusStopSignal, fromCriSignal, toCriSignal } from '../../src/kuberuntime/stop-signal.js';
 import { createRuntimeActors } from '../../src/actors/index.js';
-import { CriClient } from '../../src/cri/index.js';
 import { loadPod } from '../../src/k8s/manifest.js';
 import type { Pod } from '../../src/k8s/types.js';
-import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';
+import { useEmbeddedRuntime } from '../helpers/embedded.js';
 
 const REDUCED = { ...DEFAULT_FEATURE_GATES, ReduceDefaultCrashLoopBackOffDecay: true };
 
@@ -155,31 +154,18 @@ spec:
   });
 
   describe('on the embedded runtime', () => {
-    let rt: EmbeddedRuntime;
-    let client: CriClient;
-    let logs: string;
-    before(async () => {
-      rt = await startEmbeddedRuntime({ killOnClose: true });
-      client = new CriClient({ endpoint: rt.endpoint, runtimeRequestTimeoutMs: 10_000 });
-      logs = mkdtempSync(join(tmpdir(), 'statelet-stop-signal-'));
-      await client.pullImage({ image: { image: 'busybox:1.36' } });
-    });
-    after(async () => {
-      client.close();
-      await rt.close();
-      rmSync(logs, { recursive: true, force: true });
-    });
+    const env = useEmbeddedRuntime('statelet-stop-signal-');
     test('StopContainer sends the stop signal instead of SIGTERM; ContainerStatus reports it', async () => {
-      const actors = createRuntimeActors({ client, podLogsDir: logs });
+      const actors = createRuntimeActors({ client: env.client, podLogsDir: env.logs });
       const pod = loadPod(manifest('SIGUSR1'), 'p.yaml', { gates });
       const sandbox = await toPromise(createActor(actors.runPodSandbox, { input: { pod, attempt: 0 } }).start());
       const { containerId } = await toPromise(createActor(actors.createContainer, { input: { pod, container: pod.spec.containers[0]!, fieldPath: 'spec.containers{app}', sandbox, restartCount: 0 } }).start());
-      await client.startContainer({ containerId });
+      await env.client.startContainer({ containerId });
       // Let the shell install its traps.
       await new Promise((r) => setTimeout(r, 300));
-      assert.equal((await client.containerStatus({ containerId })).status?.stopSignal, 'SIGUSR1');
-      await client.stopContainer({ containerId, timeout: 10 });
-      const st = (await client.containerStatus({ containerId })).status!;
+      assert.equal((await env.client.containerStatus({ containerId })).status?.stopSignal, 'SIGUSR1');
+      await env.client.stopContainer({ containerId, timeout: 10 });
+      const st = (await env.client.containerStatus({ containerId })).status!;
       assert.equal(st.state, 'CONTAINER_EXITED');
       assert.equal(st.exitCode, 42, 'the USR1 trap ran (SIGTERM is ignored, SIGKILL would be 137)');
     });

@@ -3,11 +3,8 @@
 // resources a ContainerStatus reports (toKubeContainerStatus, convertContainerStatusResources),
 // and UpdateContainerResources through the actor against the embedded runtime, which takes
 // and reports the values without enforcing them.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createActor, toPromise } from 'xstate';
 import {
   changedResources,
@@ -17,7 +14,6 @@ import {
   resizeInfeasibleMessage,
 } from '../../machines/resize.js';
 import { createRuntimeActors } from '../../src/actors/index.js';
-import { CriClient } from '../../src/cri/index.js';
 import type { Container, Pod, PodStatus } from '../../src/k8s/types.js';
 import {
   bytesBinaryString,
@@ -29,8 +25,8 @@ import {
   sharesToMilliCPU,
 } from '../../src/kuberuntime/resources.js';
 import { hostNodeInfo } from '../../src/kuberuntime/node.js';
-import { startEmbeddedRuntime, type EmbeddedRuntime } from '../../src/runtime/index.js';
 import { CriNotFoundError } from '../../src/cri/errors.js';
+import { useEmbeddedRuntime } from '../helpers/embedded.js';
 import { RuntimeManager } from '../../src/manager.js';
 
 const res = (cpu: string, memory: string): Container['resources'] => ({ requests: { cpu, memory }, limits: { cpu, memory } });
@@ -127,34 +123,21 @@ describe('containerStatuses[].resources from the runtime (toKubeContainerStatus)
 });
 
 describe('updateContainerResources actor on the embedded runtime (accepted and reported, not enforced)', () => {
-  let rt: EmbeddedRuntime;
-  let client: CriClient;
-  let logs: string;
-  before(async () => {
-    rt = await startEmbeddedRuntime({ killOnClose: true });
-    client = new CriClient({ endpoint: rt.endpoint, runtimeRequestTimeoutMs: 10_000 });
-    logs = mkdtempSync(join(tmpdir(), 'statelet-resize-actor-'));
-    await client.pullImage({ image: { image: 'busybox:1.36' } });
-  });
-  after(async () => {
-    client.close();
-    await rt.close();
-    rmSync(logs, { recursive: true, force: true });
-  });
+  const env = useEmbeddedRuntime('statelet-resize-actor-');
 
   test('CreateContainer\'s resources, then the resized ones, in ContainerStatus.resources', async () => {
-    const actors = createRuntimeActors({ client, podLogsDir: logs });
+    const actors = createRuntimeActors({ client: env.client, podLogsDir: env.logs });
     const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'resize', namespace: 'default', uid: 'resize-1' }, spec: { containers: [app()] } };
     const sandbox = await toPromise(createActor(actors.runPodSandbox, { input: { pod, attempt: 0 } }).start());
     const { containerId } = await toPromise(createActor(actors.createContainer, { input: { pod, container: pod.spec.containers[0]!, fieldPath: 'spec.containers{app}', sandbox, restartCount: 0 } }).start());
-    await client.startContainer({ containerId });
-    const created = (await client.containerStatus({ containerId })).status!;
+    await env.client.startContainer({ containerId });
+    const created = (await env.client.containerStatus({ containerId })).status!;
     assert.deepEqual(runtimeResourceValues(created.resources?.linux), { cpuLimit: '500m', cpuRequest: '500m', memoryLimit: '128Mi' });
 
     const resized = { ...pod.spec.containers[0]!, resources: res('1', '256Mi') };
     const out = await toPromise(createActor(actors.updateContainerResources, { input: { containerId, pod: { ...pod, spec: { containers: [resized] } }, container: resized } }).start());
     assert.deepEqual(out.resources, generateLinuxContainerResources(pod, resized, hostNodeInfo()));
-    const now = (await client.containerStatus({ containerId })).status!;
+    const now = (await env.client.containerStatus({ containerId })).status!;
     assert.equal(now.state, 'CONTAINER_RUNNING', 'no restart');
     assert.equal(now.id, containerId);
     assert.deepEqual(runtimeResourceValues(now.resources?.linux), { cpuLimit: '1', cpuRequest: '1', memoryLimit: '256Mi' });
@@ -162,29 +145,20 @@ describe('updateContainerResources actor on the embedded runtime (accepted and r
 
     // Given resources are sent as they are; only their non-zero fields replace the container's.
     await toPromise(createActor(actors.updateContainerResources, { input: { containerId, resources: { memoryLimitInBytes: 64 * 1024 * 1024 } } }).start());
-    assert.deepEqual(runtimeResourceValues((await client.containerStatus({ containerId })).status!.resources?.linux), { cpuLimit: '1', cpuRequest: '1', memoryLimit: '64Mi' });
+    assert.deepEqual(runtimeResourceValues((await env.client.containerStatus({ containerId })).status!.resources?.linux), { cpuLimit: '1', cpuRequest: '1', memoryLimit: '64Mi' });
 
     // An unknown container: NotFound, as containerd.
     await assert.rejects(toPromise(createActor(actors.updateContainerResources, { input: { containerId: 'nope', resources: {} } }).start()), (e: unknown) => e instanceof CriNotFoundError);
-    await client.stopContainer({ containerId, timeout: 0 });
+    await env.client.stopContainer({ containerId, timeout: 0 });
   });
 });
 
 describe('Deferred resizes across pods (RuntimeManager on the embedded runtime)', () => {
-  let rt: EmbeddedRuntime;
-  let logs: string;
-  before(async () => {
-    rt = await startEmbeddedRuntime({ killOnClose: true });
-    logs = mkdtempSync(join(tmpdir(), 'statelet-resize-deferred-'));
-  });
-  after(async () => {
-    await rt.close();
-    rmSync(logs, { recursive: true, force: true });
-  });
+  const env = useEmbeddedRuntime('statelet-resize-deferred-');
 
   test('a resize that fits the node but not next to another pod waits (Deferred), and is made once that pod is gone', async () => {
     const node = hostNodeInfo();
-    const m = new RuntimeManager({ endpoint: rt.endpoint, podLogsDir: logs, relistPeriodMs: 200 });
+    const m = new RuntimeManager({ endpoint: env.rt.endpoint, podLogsDir: env.logs, relistPeriodMs: 200 });
     try {
       m.start();
       // A holds 60 % of the node's cpu; B asks for 50 % more than its 10 %: fits the node alone, not next to A.
