@@ -229,6 +229,17 @@ export function podWithContainer(pod: Pod, container: Container): Pod {
   return { ...pod, spec: { ...pod.spec, containers: swap(pod.spec.containers) ?? [], initContainers: swap(pod.spec.initContainers) } };
 }
 
+/**
+ * The pod with some containers' resources replaced (by name; the others as they are): the
+ * pod as allocated, when a resize is held back or only partly admitted (the allocation
+ * manager's UpdatePodFromAllocation). The pod itself is returned when nothing changes.
+ */
+export function podWithResources(pod: Pod, resources: Readonly<Record<string, Container['resources']>> | undefined): Pod {
+  if (!resources || Object.keys(resources).length === 0) return pod;
+  const swap = (c: Container): Container => (c.name in resources ? { ...c, resources: resources[c.name] } : c);
+  return { ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map(swap), initContainers: pod.spec.initContainers?.map(swap) } };
+}
+
 /** What a container tells its pod of a resize it actuates (the pod keeps it for the PodResizeInProgress condition). */
 export interface ResizeReport {
   /** UpdateContainerResources failed: the error's message (the condition's reason is `Error`). */

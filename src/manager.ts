@@ -28,7 +28,7 @@ import type { EventRecord } from '../machines/types.js';
 import { DEFAULT_ROOT_DIR, podLogDirectory } from './kuberuntime/config.js';
 import { hostNodeInfo } from './kuberuntime/node.js';
 import { isTerminalPhase } from '../machines/phase.js';
-import { podRequests, type NodeUsage } from '../machines/resize.js';
+import { podRequests, podWithResources, type NodeUsage } from '../machines/resize.js';
 import { criRuntimeIgnores, embeddedRuntimeIgnores, UNSUPPORTED_FIELDS_REASON, unsupportedFieldsMessage } from './kuberuntime/limits.js';
 import { tearDownPodVolumes } from './volumes/index.js';
 import { ContainerLogManager, DEFAULT_CONTAINER_LOG_MAX_FILES, DEFAULT_CONTAINER_LOG_MAX_SIZE } from './node/container-logs.js';
@@ -160,13 +160,13 @@ interface PodEntry {
 
 /** The pod as allocated: each container's requests as its status reports them allocated (a held resize keeps the old ones). */
 function allocatedPod(pod: Pod, status: PodStatus | undefined): Pod {
-  const allocated = new Map((status?.containerStatuses ?? []).concat(status?.initContainerStatuses ?? []).map((s) => [s.name, s.allocatedResources]));
-  if (![...allocated.values()].some((a) => a !== undefined)) return pod;
-  const swap = (c: Container): Container => {
-    const a = allocated.get(c.name);
-    return a ? { ...c, resources: { ...c.resources, requests: a } } : c;
-  };
-  return { ...pod, spec: { ...pod.spec, containers: pod.spec.containers.map(swap), initContainers: pod.spec.initContainers?.map(swap) } };
+  const resources: Record<string, Container['resources']> = {};
+  const specOf = new Map([...pod.spec.containers, ...(pod.spec.initContainers ?? [])].map((c) => [c.name, c]));
+  for (const s of (status?.containerStatuses ?? []).concat(status?.initContainerStatuses ?? [])) {
+    const c = specOf.get(s.name);
+    if (c && s.allocatedResources) resources[s.name] = { ...c.resources, requests: s.allocatedResources };
+  }
+  return podWithResources(pod, resources);
 }
 
 /** What a status says the pod holds, comparable between two statuses. */

@@ -5,7 +5,7 @@
 // ResizeCompleted).
 import type { Container, Pod } from '../../src/k8s/types.js';
 import { DEFAULT_FEATURE_GATES } from '../features.js';
-import { changedResources, podResizeEventMessage, resizeDeferredMessage, resizeInfeasibleMessage, ResizeEventReason, type NodeUsage } from '../resize.js';
+import { changedResources, podResizeEventMessage, podWithResources, resizeDeferredMessage, resizeInfeasibleMessage, ResizeEventReason, type NodeUsage } from '../resize.js';
 import type { EventRecord } from '../types.js';
 import type { PodContext, ResizePendingState } from './types.js';
 
@@ -70,8 +70,5 @@ export function allocationEvents(before: ResizePendingState | undefined, after: 
 
 /** ResizeCompleted: every container runs with what was allocated (PodResizeCompletedMsg of the allocated pod). */
 export function resizeCompletedEvent(context: Pick<PodContext, 'pod' | 'heldResources'>): EventRecord {
-  const held = context.heldResources;
-  const swap = (c: Container): Container => (held?.[c.name] !== undefined ? { ...c, resources: held[c.name] } : c);
-  const allocatedPod: Pod = held ? { ...context.pod, spec: { ...context.pod.spec, containers: context.pod.spec.containers.map(swap), initContainers: context.pod.spec.initContainers?.map(swap) } } : context.pod;
-  return { type: 'Normal', reason: ResizeEventReason.Completed, message: podResizeEventMessage('Pod resize completed', allocatedPod) };
+  return { type: 'Normal', reason: ResizeEventReason.Completed, message: podResizeEventMessage('Pod resize completed', podWithResources(context.pod, context.heldResources)) };
 }
